@@ -1,0 +1,172 @@
+//! Errors (spec §9): what went wrong, never which secret value was involved.
+
+/// Why bytes or JSON could not be decoded into a Credence type (spec §3).
+///
+/// Decoding is strict: anything that is not the one canonical encoding of a
+/// valid value is rejected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The input ended before the value did.
+    #[error("input is truncated")]
+    Truncated,
+    /// Bytes remain after the value.
+    #[error("{0} trailing bytes after the value")]
+    TrailingBytes(usize),
+    /// The version byte is not one this library speaks.
+    #[error("unsupported version {0}")]
+    UnsupportedVersion(u8),
+    /// The type tag names another kind of object.
+    #[error("expected a {expected}, found type tag {found}")]
+    WrongType {
+        /// The kind of object that was expected.
+        expected: &'static str,
+        /// The tag that was found.
+        found: u8,
+    },
+    /// A 32-byte string is not the canonical encoding of a ristretto255 point.
+    #[error("invalid ristretto255 point in {0}")]
+    InvalidPoint(&'static str),
+    /// A 32-byte string is not a canonical scalar.
+    #[error("non-canonical scalar in {0}")]
+    NonCanonicalScalar(&'static str),
+    /// A count or length is above its cap.
+    #[error("{what} is {found}, above the cap of {cap}")]
+    CapExceeded {
+        /// What was counted.
+        what: &'static str,
+        /// The cap.
+        cap: usize,
+        /// What the input claimed.
+        found: usize,
+    },
+    /// A byte string has the wrong length.
+    #[error("{what} must be {expected} bytes, found {found}")]
+    WrongLength {
+        /// What was read.
+        what: &'static str,
+        /// The length required.
+        expected: usize,
+        /// The length found.
+        found: usize,
+    },
+    /// A field holds a value outside its domain.
+    #[error("invalid {0}")]
+    Invalid(String),
+    /// Base64url text could not be decoded.
+    #[error("invalid base64url in {0}")]
+    Base64(&'static str),
+    /// JSON could not be parsed.
+    #[error("invalid JSON: {0}")]
+    Json(String),
+}
+
+/// A policy or request that cannot be proven soundly, or does not fit its schemas
+/// (spec §5).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// A predicate names a schema the request does not trust.
+    #[error("predicate {predicate}: no trusted rater for schema `{schema}`")]
+    UnknownSchema {
+        /// Index of the predicate.
+        predicate: usize,
+        /// The schema id.
+        schema: String,
+    },
+    /// A predicate names an attribute the schema does not have.
+    #[error("predicate {predicate}: schema `{schema}` has no attribute `{attribute}`")]
+    UnknownAttribute {
+        /// Index of the predicate.
+        predicate: usize,
+        /// The schema id.
+        schema: String,
+        /// The attribute name.
+        attribute: String,
+    },
+    /// The predicate can never hold within the schemas' bounds.
+    #[error("predicate {predicate} can never hold within the schemas' bounds")]
+    Unsatisfiable {
+        /// Index of the predicate.
+        predicate: usize,
+    },
+    /// The statement's range does not fit in 64 bits, or its arithmetic overflows.
+    #[error("predicate {predicate} cannot be proven soundly within 64 bits")]
+    TooWide {
+        /// Index of the predicate.
+        predicate: usize,
+    },
+    /// A linear score has no terms, too many, or a zero weight.
+    #[error("predicate {predicate}: {reason}")]
+    BadFormula {
+        /// Index of the predicate.
+        predicate: usize,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The request as a whole is malformed.
+    #[error("invalid request: {0}")]
+    Invalid(String),
+}
+
+/// Everything that can go wrong in Credence.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input could not be decoded.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A policy or request is invalid.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// A schema is invalid.
+    #[error("invalid schema: {0}")]
+    Schema(String),
+    /// Attribute values given to a rater do not fit the schema.
+    #[error("invalid attribute values: {0}")]
+    Values(String),
+    /// An issuance request's proof of knowledge does not verify, or it is meant
+    /// for another rater or schema.
+    #[error("issuance request rejected: {0}")]
+    IssuanceRequest(&'static str),
+    /// A credential received from a rater does not match its openings, its
+    /// holder, or its signature.
+    #[error("credential rejected: {0}")]
+    CredentialRejected(&'static str),
+    /// The holder's values do not satisfy a predicate of the request.
+    #[error("predicate {predicate} does not hold for the wallet's values: {description}")]
+    PredicateNotMet {
+        /// Index of the predicate in the request.
+        predicate: usize,
+        /// The predicate, as text (no hidden value).
+        description: String,
+    },
+    /// A credential the request needs has expired on the request's reference date.
+    #[error("the credential for schema `{schema}` has expired on the reference date")]
+    Expired {
+        /// The schema id.
+        schema: String,
+    },
+    /// No credential was supplied for a schema the request needs.
+    #[error("no credential for schema `{schema}`")]
+    MissingCredential {
+        /// The schema id.
+        schema: String,
+    },
+    /// A supplied credential does not belong to the given link secret, or is not
+    /// one of the request's trusted raters.
+    #[error("credential for schema `{schema}` cannot be used: {reason}")]
+    UnusableCredential {
+        /// The schema id.
+        schema: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The underlying proof system refused to prove (should not happen for a
+    /// validated request).
+    #[error("proof generation failed")]
+    Proving,
+}
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,29 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+mod credential;
+mod errors;
+mod generators;
+mod policy;
+mod presentation;
+mod request;
+mod schema;
+mod sigma;
+mod transcript;
+mod wire;
+
+pub use credential::{
+    Credential, CredentialOpening, HeldCredential, IssuanceRequest, IssuedCredential, KeyId,
+    LinkSecret, PendingIssuance, RaterPublicKey, RaterSigningKey,
+};
+pub use errors::{DecodeError, Error, PolicyError, Result};
+pub use generators::{bulletproof_gens, pedersen_gens};
+pub use policy::{AttrRef, Comparison, Date, Predicate, Term};
+pub use presentation::{
+    AttributeUse, Disclosure, PredicateReport, Presentation, Rejection, Verdict,
+};
+pub use request::{ProofRequest, RequestBuilder, TrustedRater};
+pub use schema::{Attribute, AttributeKind, Category, Schema, DATE_MAX};
+pub use wire::{caps, VERSION};

@@ -1,0 +1,380 @@
+//! Checking a presentation against the verifier's own request (spec §8).
+
+use std::fmt;
+
+use bulletproofs::RangeProof;
+use curve25519_dalek::ristretto::CompressedRistretto;
+use rand_core::{CryptoRng, RngCore};
+use serde::Serialize;
+
+use super::statements::{self, Origin, Plan, Points};
+use super::Presentation;
+use crate::generators::{bulletproof_gens, pedersen_gens};
+use crate::policy::Predicate;
+use crate::request::ProofRequest;
+use crate::schema::Category;
+use crate::sigma;
+
+/// Why a presentation does not satisfy a request: what a verifier can act on,
+/// and no finer cryptographic detail (spec §8.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The presentation answers another request (other nonce, verifier,
+    /// date, policy or trusted raters).
+    RequestMismatch,
+    /// The presentation does not have the shape the request calls for.
+    Malformed {
+        /// What is wrong.
+        detail: String,
+    },
+    /// A credential is not of the schema its slot calls for, or not of the
+    /// trusted version of it.
+    SchemaMismatch {
+        /// Index of the credential in the presentation.
+        credential: usize,
+        /// The schema the slot calls for.
+        schema: String,
+    },
+    /// A credential is signed by a key the request does not trust.
+    UntrustedRater {
+        /// Index of the credential.
+        credential: usize,
+        /// The schema.
+        schema: String,
+    },
+    /// A credential's rater signature does not verify.
+    BadSignature {
+        /// Index of the credential.
+        credential: usize,
+        /// The schema.
+        schema: String,
+    },
+    /// A proof does not verify. It covers these predicates, the validity of
+    /// these schemas' credentials and, when `holder` is set, the binding of
+    /// all credentials to one holder.
+    ProofInvalid {
+        /// Indices of the predicates the failing proof covers.
+        predicates: Vec<usize>,
+        /// Schemas whose validity on the reference date the proof covers.
+        validity: Vec<String>,
+        /// Whether the proof covers holder binding.
+        holder: bool,
+    },
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rejection::RequestMismatch => f.write_str("the presentation answers another request"),
+            Rejection::Malformed { detail } => write!(f, "malformed presentation: {detail}"),
+            Rejection::SchemaMismatch { credential, schema } => {
+                write!(
+                    f,
+                    "credential {credential} is not a `{schema}` credential of the trusted schema"
+                )
+            }
+            Rejection::UntrustedRater { credential, schema } => {
+                write!(
+                    f,
+                    "credential {credential} (`{schema}`) is signed by an untrusted rater key"
+                )
+            }
+            Rejection::BadSignature { credential, schema } => {
+                write!(
+                    f,
+                    "credential {credential} (`{schema}`) has an invalid rater signature"
+                )
+            }
+            Rejection::ProofInvalid {
+                predicates,
+                validity,
+                holder,
+            } => {
+                f.write_str("a proof does not verify (it covers")?;
+                let mut sep = " ";
+                for p in predicates {
+                    write!(f, "{sep}predicate {p}")?;
+                    sep = ", ";
+                }
+                for s in validity {
+                    write!(f, "{sep}validity of `{s}`")?;
+                    sep = ", ";
+                }
+                if *holder {
+                    write!(f, "{sep}holder binding")?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+/// An attribute a predicate relies on, and its category.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AttributeUse {
+    /// `schema.attribute`.
+    pub attribute: String,
+    /// Its category.
+    pub category: Category,
+}
+
+/// One checked statement and the attributes it relied on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PredicateReport {
+    /// The statement, as text: a predicate of the request, or a credential's
+    /// validity on the reference date.
+    pub statement: String,
+    /// The attributes it relied on.
+    pub attributes: Vec<AttributeUse>,
+}
+
+/// A disclosed attribute value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Disclosure {
+    /// `schema.attribute`.
+    pub attribute: String,
+    /// Its value.
+    pub value: u64,
+}
+
+/// The outcome of verification (spec §8.2): satisfied or the reason not; the
+/// statements checked and the attributes (with categories) each relied on;
+/// the disclosed values when satisfied. It carries no hidden value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// Whether the presentation satisfies the request.
+    pub satisfied: bool,
+    /// Why not, when it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<Rejection>,
+    /// The statements of the request, each with the attributes it relies on.
+    pub statements: Vec<PredicateReport>,
+    /// The values disclosed by `reveal` predicates (empty unless satisfied).
+    pub disclosed: Vec<Disclosure>,
+}
+
+impl Verdict {
+    /// Whether the presentation satisfies the request.
+    pub fn is_satisfied(&self) -> bool {
+        self.satisfied
+    }
+    /// Whether any statement relied on an attribute of `category`.
+    pub fn uses_category(&self, category: Category) -> bool {
+        self.statements
+            .iter()
+            .any(|s| s.attributes.iter().any(|a| a.category == category))
+    }
+}
+
+fn reports(request: &ProofRequest, plan: Option<&Plan>) -> Vec<PredicateReport> {
+    let category = |schema: &str, attr: &str| {
+        request.trusted_for(schema).and_then(|t| {
+            t.schema
+                .index_of(attr)
+                .map(|i| t.schema.attributes()[i].category)
+        })
+    };
+    let mut out: Vec<PredicateReport> = request
+        .predicates()
+        .iter()
+        .map(|p: &Predicate| PredicateReport {
+            statement: p.to_string(),
+            attributes: p
+                .attributes()
+                .into_iter()
+                .filter_map(|a| {
+                    category(&a.schema, &a.attribute).map(|category| AttributeUse {
+                        attribute: a.to_string(),
+                        category,
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    if let Some(plan) = plan {
+        for &t in &plan.slots {
+            let schema = &request.trusted()[t].schema;
+            let expiry = &schema.attributes()[schema.expiry_index()];
+            let attribute = format!("{}.{}", schema.id(), expiry.name);
+            out.push(PredicateReport {
+                statement: format!("{attribute} >= {}", request.date()),
+                attributes: vec![AttributeUse {
+                    attribute,
+                    category: Category::Validity,
+                }],
+            });
+        }
+    }
+    out
+}
+
+impl Presentation {
+    /// Checks this presentation against the verifier's own `request`
+    /// (spec §8.1). Every statement is derived from the request and the
+    /// rater-signed credentials; nothing derived is taken from the
+    /// presentation. The caller must also check that the request's nonce has
+    /// not been answered before.
+    pub fn verify_with_rng<R: RngCore + CryptoRng>(
+        &self,
+        request: &ProofRequest,
+        rng: &mut R,
+    ) -> Verdict {
+        let plan = request.plan().ok();
+        let statements = reports(request, plan.as_ref());
+        let reject = |r: Rejection| Verdict {
+            satisfied: false,
+            rejection: Some(r),
+            statements: statements.clone(),
+            disclosed: Vec::new(),
+        };
+        let Some(plan) = plan else {
+            return reject(Rejection::Malformed {
+                detail: "the request is invalid".into(),
+            });
+        };
+        match self.check(request, &plan, rng) {
+            Ok(()) => Verdict {
+                satisfied: true,
+                rejection: None,
+                disclosed: plan
+                    .reveals
+                    .iter()
+                    .zip(&self.disclosed)
+                    .map(|(&(slot, attr), &value)| {
+                        let schema = &request.trusted()[plan.slots[slot]].schema;
+                        Disclosure {
+                            attribute: format!(
+                                "{}.{}",
+                                schema.id(),
+                                schema.attributes()[attr].name
+                            ),
+                            value,
+                        }
+                    })
+                    .collect(),
+                statements,
+            },
+            Err(r) => reject(r),
+        }
+    }
+
+    /// [`Presentation::verify_with_rng`] with the operating system's RNG.
+    pub fn verify(&self, request: &ProofRequest) -> Verdict {
+        self.verify_with_rng(request, &mut rand_core::OsRng)
+    }
+
+    fn check<R: RngCore + CryptoRng>(
+        &self,
+        request: &ProofRequest,
+        plan: &Plan,
+        rng: &mut R,
+    ) -> Result<(), Rejection> {
+        let malformed = |detail: String| Rejection::Malformed { detail };
+        if self.request_digest != request.digest() {
+            return Err(Rejection::RequestMismatch);
+        }
+        if self.credentials.len() != plan.slots.len() {
+            return Err(malformed(format!(
+                "expected {} credentials, found {}",
+                plan.slots.len(),
+                self.credentials.len()
+            )));
+        }
+        for (i, (c, &t)) in self.credentials.iter().zip(&plan.slots).enumerate() {
+            let tr = &request.trusted()[t];
+            let schema = tr.schema.id().to_owned();
+            if c.schema_id() != tr.schema.id()
+                || c.schema_digest() != &tr.schema.digest()
+                || c.commitments().len() != tr.schema.attributes().len()
+            {
+                return Err(Rejection::SchemaMismatch {
+                    credential: i,
+                    schema,
+                });
+            }
+            let Some(key) = tr.keys.iter().find(|k| k.key_id() == c.key_id()) else {
+                return Err(Rejection::UntrustedRater {
+                    credential: i,
+                    schema,
+                });
+            };
+            if c.verify_signature(key).is_err() {
+                return Err(Rejection::BadSignature {
+                    credential: i,
+                    schema,
+                });
+            }
+        }
+        if self.disclosed.len() != plan.reveals.len() {
+            return Err(malformed(format!(
+                "expected {} disclosed values, found {}",
+                plan.reveals.len(),
+                self.disclosed.len()
+            )));
+        }
+        let groups = plan.groups();
+        let widths: Vec<usize> = groups.iter().map(|(b, _)| *b).collect();
+        let found: Vec<usize> = self.range_proofs.iter().map(|g| g.bits).collect();
+        if widths != found {
+            return Err(malformed(format!(
+                "expected range proofs of widths {widths:?}, found {found:?}"
+            )));
+        }
+        let points = Points::new(&self.credentials).map_err(|e| malformed(e.to_string()))?;
+        let mut t = statements::transcript(request, &self.credentials, &self.disclosed);
+        for ((bits, idx), g) in groups.iter().zip(&self.range_proofs) {
+            let invalid = || {
+                let mut predicates = Vec::new();
+                let mut validity = Vec::new();
+                for &i in idx {
+                    match plan.ranges[i].origin {
+                        Origin::Predicate(p) if !predicates.contains(&p) => predicates.push(p),
+                        Origin::Expiry(s) => {
+                            validity.push(request.trusted()[plan.slots[s]].schema.id().to_owned())
+                        }
+                        Origin::Predicate(_) => {}
+                    }
+                }
+                Rejection::ProofInvalid {
+                    predicates,
+                    validity,
+                    holder: false,
+                }
+            };
+            statements::bind_group(&mut t, *bits, idx.len());
+            let mut commitments: Vec<CompressedRistretto> = idx
+                .iter()
+                .map(|&i| points.derived(&plan.ranges[i]).map(|p| p.compress()))
+                .collect::<Result<_, _>>()
+                .map_err(|e| malformed(e.to_string()))?;
+            commitments.resize(
+                statements::padded_len(idx.len()),
+                statements::identity().compress(),
+            );
+            let proof = RangeProof::from_bytes(&g.proof).map_err(|_| invalid())?;
+            proof
+                .verify_multiple_with_rng(
+                    bulletproof_gens(),
+                    pedersen_gens(),
+                    &mut t,
+                    &commitments,
+                    *bits,
+                    rng,
+                )
+                .map_err(|_| invalid())?;
+        }
+        let relations = points
+            .relations(plan, &self.disclosed)
+            .map_err(|e| malformed(e.to_string()))?;
+        if !sigma::verify(&mut t, &relations, plan.witness_count(), &self.sigma) {
+            return Err(Rejection::ProofInvalid {
+                predicates: plan.openings.iter().map(|o| o.predicate).collect(),
+                validity: Vec::new(),
+                holder: true,
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,325 @@
+//! Proof requests: what a verifier asks, of which raters (spec §5).
+
+use rand_core::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::credential::RaterPublicKey;
+use crate::errors::{DecodeError, Error, PolicyError};
+use crate::policy::{Date, Predicate};
+use crate::presentation::statements::Plan;
+use crate::schema::Schema;
+use crate::wire::{self, caps, tag, Reader, Writer};
+
+/// A schema a verifier accepts, with the rater keys it trusts to sign it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedRater {
+    /// The schema.
+    pub schema: Schema,
+    /// The keys trusted to sign credentials of this schema (key rotation: list
+    /// the current and the next).
+    pub keys: Vec<RaterPublicKey>,
+}
+
+/// A verifier's proof request (spec §5.1): who asks, why, a fresh nonce, the
+/// reference date, the predicates, and the trusted raters.
+///
+/// A request is checked when it is built or decoded: every predicate names a
+/// trusted schema and attribute, and every statement it gives rise to can be
+/// proven soundly within 64 bits.
+///
+/// # Example
+/// ```
+/// # use credence::*;
+/// # let schema = Schema::new("bank", 1, vec![
+/// #     Attribute { name: "liquidity_eur".into(), kind: AttributeKind::Uint { max: 1 << 40 }, category: Category::Financial },
+/// #     Attribute { name: "valid_until".into(), kind: AttributeKind::Date, category: Category::Validity },
+/// # ]).unwrap();
+/// # let rater = RaterSigningKey::generate(&mut rand_core::OsRng).public_key();
+/// let request = ProofRequest::builder("consulate.example", Date::parse("2027-03-01").unwrap())
+///     .purpose("visa fast track")
+///     .trust(schema, vec![rater])
+///     .predicate(Predicate::at_least(AttrRef::parse("bank.liquidity_eur").unwrap(), 5000))
+///     .build()
+///     .unwrap();
+/// assert_eq!(request.predicates().len(), 1);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawRequest", into = "RawRequest")]
+pub struct ProofRequest {
+    verifier_id: String,
+    purpose: String,
+    nonce: [u8; 32],
+    date: Date,
+    predicates: Vec<Predicate>,
+    trusted: Vec<TrustedRater>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    verifier_id: String,
+    purpose: String,
+    #[serde(with = "wire::b64::array")]
+    nonce: [u8; 32],
+    date: Date,
+    predicates: Vec<Predicate>,
+    trusted: Vec<TrustedRater>,
+}
+
+impl TryFrom<RawRequest> for ProofRequest {
+    type Error = Error;
+    fn try_from(r: RawRequest) -> Result<Self, Error> {
+        let req = ProofRequest {
+            verifier_id: r.verifier_id,
+            purpose: r.purpose,
+            nonce: r.nonce,
+            date: r.date,
+            predicates: r.predicates,
+            trusted: r.trusted,
+        };
+        req.validate()?;
+        Ok(req)
+    }
+}
+
+impl From<ProofRequest> for RawRequest {
+    fn from(r: ProofRequest) -> Self {
+        RawRequest {
+            verifier_id: r.verifier_id,
+            purpose: r.purpose,
+            nonce: r.nonce,
+            date: r.date,
+            predicates: r.predicates,
+            trusted: r.trusted,
+        }
+    }
+}
+
+/// Builds a [`ProofRequest`].
+#[derive(Clone, Debug)]
+pub struct RequestBuilder {
+    verifier_id: String,
+    purpose: String,
+    date: Date,
+    predicates: Vec<Predicate>,
+    trusted: Vec<TrustedRater>,
+}
+
+impl RequestBuilder {
+    /// Says why the verifier asks; shown to the subject before consent.
+    pub fn purpose(mut self, purpose: &str) -> Self {
+        purpose.clone_into(&mut self.purpose);
+        self
+    }
+    /// Trusts `keys` to sign credentials of `schema`.
+    pub fn trust(mut self, schema: Schema, keys: Vec<RaterPublicKey>) -> Self {
+        self.trusted.push(TrustedRater { schema, keys });
+        self
+    }
+    /// Adds a predicate.
+    pub fn predicate(mut self, p: Predicate) -> Self {
+        self.predicates.push(p);
+        self
+    }
+    /// Adds predicates.
+    pub fn predicates(mut self, ps: impl IntoIterator<Item = Predicate>) -> Self {
+        self.predicates.extend(ps);
+        self
+    }
+    /// Checks the request and draws a fresh nonce from `rng`.
+    ///
+    /// # Errors
+    /// [`Error::Policy`] naming the predicate that is unknown, unsatisfiable, or
+    /// cannot be proven soundly within 64 bits; or what else is malformed.
+    pub fn build_with_rng<R: RngCore + CryptoRng>(
+        self,
+        rng: &mut R,
+    ) -> Result<ProofRequest, Error> {
+        let mut nonce = [0u8; 32];
+        rng.fill_bytes(&mut nonce);
+        self.build_with_nonce(nonce)
+    }
+    /// [`RequestBuilder::build_with_rng`] with the operating system's RNG.
+    ///
+    /// # Errors
+    /// As [`RequestBuilder::build_with_rng`].
+    pub fn build(self) -> Result<ProofRequest, Error> {
+        self.build_with_rng(&mut rand_core::OsRng)
+    }
+    /// Builds with a given nonce; the verifier must never use one twice.
+    ///
+    /// # Errors
+    /// As [`RequestBuilder::build_with_rng`].
+    pub fn build_with_nonce(self, nonce: [u8; 32]) -> Result<ProofRequest, Error> {
+        let req = ProofRequest {
+            verifier_id: self.verifier_id,
+            purpose: self.purpose,
+            nonce,
+            date: self.date,
+            predicates: self.predicates,
+            trusted: self.trusted,
+        };
+        req.validate()?;
+        Ok(req)
+    }
+}
+
+fn check_text(s: &str, what: &str, cap: usize) -> Result<(), PolicyError> {
+    if s.len() > cap || s.chars().any(char::is_control) {
+        return Err(PolicyError::Invalid(format!(
+            "{what} must be at most {cap} bytes without control characters"
+        )));
+    }
+    Ok(())
+}
+
+impl ProofRequest {
+    /// Starts a request from `verifier_id` with reference date `date`.
+    pub fn builder(verifier_id: &str, date: Date) -> RequestBuilder {
+        RequestBuilder {
+            verifier_id: verifier_id.to_owned(),
+            purpose: String::new(),
+            date,
+            predicates: Vec::new(),
+            trusted: Vec::new(),
+        }
+    }
+
+    /// Who asks.
+    pub fn verifier_id(&self) -> &str {
+        &self.verifier_id
+    }
+    /// Why.
+    pub fn purpose(&self) -> &str {
+        &self.purpose
+    }
+    /// The fresh nonce.
+    pub fn nonce(&self) -> &[u8; 32] {
+        &self.nonce
+    }
+    /// The reference date: every credential must be valid on it.
+    pub fn date(&self) -> Date {
+        self.date
+    }
+    /// The predicates.
+    pub fn predicates(&self) -> &[Predicate] {
+        &self.predicates
+    }
+    /// The trusted raters.
+    pub fn trusted(&self) -> &[TrustedRater] {
+        &self.trusted
+    }
+    /// The trusted rater entry for a schema id.
+    pub fn trusted_for(&self, schema_id: &str) -> Option<&TrustedRater> {
+        self.trusted.iter().find(|t| t.schema.id() == schema_id)
+    }
+
+    fn validate(&self) -> Result<(), PolicyError> {
+        if self.verifier_id.is_empty() {
+            return Err(PolicyError::Invalid("the verifier id is empty".into()));
+        }
+        check_text(&self.verifier_id, "the verifier id", caps::VERIFIER_ID_LEN)?;
+        check_text(&self.purpose, "the purpose", caps::PURPOSE_LEN)?;
+        if self.trusted.is_empty() || self.trusted.len() > caps::TRUSTED_SCHEMAS {
+            return Err(PolicyError::Invalid(format!(
+                "a request trusts 1 to {} schemas",
+                caps::TRUSTED_SCHEMAS
+            )));
+        }
+        for (i, t) in self.trusted.iter().enumerate() {
+            if self.trusted[..i]
+                .iter()
+                .any(|u| u.schema.id() == t.schema.id())
+            {
+                return Err(PolicyError::Invalid(format!(
+                    "schema `{}` is trusted twice",
+                    t.schema.id()
+                )));
+            }
+            if t.keys.is_empty() || t.keys.len() > caps::KEYS_PER_SCHEMA {
+                return Err(PolicyError::Invalid(format!(
+                    "schema `{}` needs 1 to {} trusted keys",
+                    t.schema.id(),
+                    caps::KEYS_PER_SCHEMA
+                )));
+            }
+        }
+        Plan::new(self).map(|_| ())
+    }
+
+    pub(crate) fn plan(&self) -> Result<Plan, PolicyError> {
+        Plan::new(self)
+    }
+
+    /// SHA-256 over a domain label and the canonical encoding; a presentation
+    /// names the request it answers by this digest (spec §5.3).
+    pub fn digest(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(b"credence.request-digest.v1");
+        h.update(self.to_bytes());
+        h.finalize().into()
+    }
+
+    /// The canonical encoding (spec §3.8).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::header(tag::PROOF_REQUEST);
+        w.str(&self.verifier_id);
+        w.str(&self.purpose);
+        w.fixed(&self.nonce);
+        w.u32(self.date.days() as u32);
+        w.count(self.predicates.len());
+        for p in &self.predicates {
+            p.write(&mut w);
+        }
+        w.count(self.trusted.len());
+        for t in &self.trusted {
+            t.schema.write(&mut w);
+            w.count(t.keys.len());
+            for k in &t.keys {
+                w.fixed(&k.to_bytes());
+            }
+        }
+        w.into_vec()
+    }
+
+    /// Strict decoding of [`ProofRequest::to_bytes`], with the same checks as
+    /// building.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] naming what is wrong.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::header(bytes, tag::PROOF_REQUEST, "proof request")?;
+        let verifier_id = r.string("verifier id", caps::VERIFIER_ID_LEN)?;
+        let purpose = r.string("purpose", caps::PURPOSE_LEN)?;
+        let nonce = r.array()?;
+        let date = Date::from_days(u64::from(r.u32()?))?;
+        let n = r.count("predicates", caps::PREDICATES)?;
+        let predicates = (0..n)
+            .map(|_| Predicate::read(&mut r))
+            .collect::<Result<_, _>>()?;
+        let n = r.count("trusted schemas", caps::TRUSTED_SCHEMAS)?;
+        let mut trusted = Vec::with_capacity(n);
+        for _ in 0..n {
+            let schema = Schema::read(&mut r)?;
+            let k = r.count("trusted keys", caps::KEYS_PER_SCHEMA)?;
+            let keys = (0..k)
+                .map(|_| RaterPublicKey::from_bytes(&r.array()?))
+                .collect::<Result<_, _>>()?;
+            trusted.push(TrustedRater { schema, keys });
+        }
+        r.finish()?;
+        let req = ProofRequest {
+            verifier_id,
+            purpose,
+            nonce,
+            date,
+            predicates,
+            trusted,
+        };
+        req.validate()
+            .map_err(|e| DecodeError::Invalid(e.to_string()))?;
+        Ok(req)
+    }
+}

@@ -1,0 +1,366 @@
+//! Schemas: the attributes a rater certifies, their bounds and categories
+//! (spec §4.1).
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::errors::{DecodeError, Error};
+use crate::wire::{caps, tag, Reader, Writer};
+
+/// The largest date, in days since 1970-01-01: 2149-06-06. Dates are 16-bit.
+pub const DATE_MAX: u64 = u16::MAX as u64;
+
+/// What an attribute value is (spec §4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum AttributeKind {
+    /// An unsigned integer in `0..=max`.
+    Uint {
+        /// The largest value the rater may certify.
+        max: u64,
+    },
+    /// A date, as days since 1970-01-01, in `0..=DATE_MAX`.
+    Date,
+}
+
+impl AttributeKind {
+    /// The largest value of this kind.
+    pub fn max(&self) -> u64 {
+        match self {
+            AttributeKind::Uint { max } => *max,
+            AttributeKind::Date => DATE_MAX,
+        }
+    }
+}
+
+/// What kind of input an attribute is, so that a subject sees what a request
+/// touches (spec §4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// Who the subject is.
+    Identity,
+    /// Money: income, liquidity, debts.
+    Financial,
+    /// Court records.
+    Judicial,
+    /// Behaviour: websites, purchases, contacts.
+    Behavioural,
+    /// The credential's validity period.
+    Validity,
+}
+
+impl Category {
+    fn code(self) -> u8 {
+        match self {
+            Category::Identity => 0,
+            Category::Financial => 1,
+            Category::Judicial => 2,
+            Category::Behavioural => 3,
+            Category::Validity => 4,
+        }
+    }
+    fn from_code(c: u8) -> Result<Self, DecodeError> {
+        Ok(match c {
+            0 => Category::Identity,
+            1 => Category::Financial,
+            2 => Category::Judicial,
+            3 => Category::Behavioural,
+            4 => Category::Validity,
+            _ => return Err(DecodeError::Invalid(format!("category code {c}"))),
+        })
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Category::Identity => "identity",
+            Category::Financial => "financial",
+            Category::Judicial => "judicial",
+            Category::Behavioural => "behavioural",
+            Category::Validity => "validity",
+        })
+    }
+}
+
+/// One attribute of a schema.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Attribute {
+    /// Its name: lowercase ASCII letters, digits and `_`, starting with a letter.
+    pub name: String,
+    /// Its kind and bound.
+    #[serde(flatten)]
+    pub kind: AttributeKind,
+    /// Its category.
+    pub category: Category,
+}
+
+/// A rater's published schema (spec §4.1).
+///
+/// Every schema has exactly one attribute of category [`Category::Validity`] and
+/// kind [`AttributeKind::Date`]: the credential's expiry, which every
+/// presentation proves to be on or after the request's reference date.
+///
+/// # Example
+/// ```
+/// use credence::{Attribute, AttributeKind, Category, Schema};
+/// let schema = Schema::new("bank", 1, vec![
+///     Attribute { name: "liquidity_eur".into(), kind: AttributeKind::Uint { max: 1_000_000_000 }, category: Category::Financial },
+///     Attribute { name: "valid_until".into(), kind: AttributeKind::Date, category: Category::Validity },
+/// ]).unwrap();
+/// assert_eq!(schema.expiry_index(), 1);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "RawSchema", into = "RawSchema")]
+pub struct Schema {
+    id: String,
+    version: u32,
+    attributes: Vec<Attribute>,
+    expiry: usize,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchema {
+    id: String,
+    version: u32,
+    attributes: Vec<Attribute>,
+}
+
+impl TryFrom<RawSchema> for Schema {
+    type Error = Error;
+    fn try_from(r: RawSchema) -> Result<Self, Error> {
+        Schema::new(&r.id, r.version, r.attributes)
+    }
+}
+
+impl From<Schema> for RawSchema {
+    fn from(s: Schema) -> Self {
+        RawSchema {
+            id: s.id,
+            version: s.version,
+            attributes: s.attributes,
+        }
+    }
+}
+
+/// Checks an identifier: 1 to 64 bytes of `[a-z0-9_]`, starting with a letter.
+pub(crate) fn check_ident(s: &str, what: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= caps::IDENT_LEN
+        && s.as_bytes()[0].is_ascii_lowercase()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} `{}` must be 1 to {} characters of a-z, 0-9 and _, starting with a letter",
+            s.escape_debug(),
+            caps::IDENT_LEN
+        ))
+    }
+}
+
+impl Schema {
+    /// Builds a schema, checking names, counts and the expiry attribute.
+    ///
+    /// # Errors
+    /// [`Error::Schema`] when an identifier is malformed, a name repeats, there
+    /// are no or too many attributes, or there is not exactly one validity date.
+    pub fn new(id: &str, version: u32, attributes: Vec<Attribute>) -> Result<Self, Error> {
+        check_ident(id, "schema id").map_err(Error::Schema)?;
+        if attributes.is_empty() || attributes.len() > caps::ATTRIBUTES {
+            return Err(Error::Schema(format!(
+                "a schema has 1 to {} attributes",
+                caps::ATTRIBUTES
+            )));
+        }
+        for (i, a) in attributes.iter().enumerate() {
+            check_ident(&a.name, "attribute name").map_err(Error::Schema)?;
+            if attributes[..i].iter().any(|b| b.name == a.name) {
+                return Err(Error::Schema(format!(
+                    "attribute `{}` appears twice",
+                    a.name
+                )));
+            }
+        }
+        let validity: Vec<usize> = attributes
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.category == Category::Validity)
+            .map(|(i, _)| i)
+            .collect();
+        let expiry = match validity.as_slice() {
+            [i] if attributes[*i].kind == AttributeKind::Date => *i,
+            _ => {
+                return Err(Error::Schema(
+                    "a schema has exactly one attribute of category validity, of type date (its expiry)".into(),
+                ))
+            }
+        };
+        Ok(Schema {
+            id: id.to_owned(),
+            version,
+            attributes,
+            expiry,
+        })
+    }
+
+    /// The schema id, as predicates name it.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// The schema version.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+    /// The attributes, in commitment order.
+    pub fn attributes(&self) -> &[Attribute] {
+        &self.attributes
+    }
+    /// The index of the expiry attribute.
+    pub fn expiry_index(&self) -> usize {
+        self.expiry
+    }
+    /// The index of the attribute called `name`.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.attributes.iter().position(|a| a.name == name)
+    }
+
+    /// SHA-256 over the domain label and the canonical encoding: what every
+    /// credential signs (spec §4.1).
+    pub fn digest(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(b"credence.schema-digest.v1");
+        h.update(self.to_bytes());
+        h.finalize().into()
+    }
+
+    pub(crate) fn write(&self, w: &mut Writer) {
+        w.str(&self.id);
+        w.u32(self.version);
+        w.count(self.attributes.len());
+        for a in &self.attributes {
+            w.str(&a.name);
+            match a.kind {
+                AttributeKind::Uint { max } => {
+                    w.u8(0);
+                    w.u64(max);
+                }
+                AttributeKind::Date => w.u8(1),
+            }
+            w.u8(a.category.code());
+        }
+    }
+
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let id = r.string("schema id", caps::IDENT_LEN)?;
+        let version = r.u32()?;
+        let n = r.count("attributes", caps::ATTRIBUTES)?;
+        let mut attributes = Vec::with_capacity(n);
+        for _ in 0..n {
+            let name = r.string("attribute name", caps::IDENT_LEN)?;
+            let kind = match r.u8()? {
+                0 => AttributeKind::Uint { max: r.u64()? },
+                1 => AttributeKind::Date,
+                k => return Err(DecodeError::Invalid(format!("attribute kind {k}"))),
+            };
+            let category = Category::from_code(r.u8()?)?;
+            attributes.push(Attribute {
+                name,
+                kind,
+                category,
+            });
+        }
+        Schema::new(&id, version, attributes).map_err(|e| DecodeError::Invalid(e.to_string()))
+    }
+
+    /// The canonical encoding (spec §3.4).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::header(tag::SCHEMA);
+        self.write(&mut w);
+        w.into_vec()
+    }
+
+    /// Strict decoding of [`Schema::to_bytes`].
+    ///
+    /// # Errors
+    /// A [`DecodeError`] naming what is wrong.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::header(bytes, tag::SCHEMA, "schema")?;
+        let s = Schema::read(&mut r)?;
+        r.finish()?;
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attr(name: &str, kind: AttributeKind, category: Category) -> Attribute {
+        Attribute {
+            name: name.into(),
+            kind,
+            category,
+        }
+    }
+
+    fn sample() -> Schema {
+        Schema::new(
+            "bank",
+            3,
+            vec![
+                attr(
+                    "liquidity_eur",
+                    AttributeKind::Uint { max: 1 << 40 },
+                    Category::Financial,
+                ),
+                attr("valid_until", AttributeKind::Date, Category::Validity),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn round_trips_in_binary_and_json() {
+        let s = sample();
+        assert_eq!(Schema::from_bytes(&s.to_bytes()).unwrap(), s);
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(
+            json.contains(r#""type":"uint","max":1099511627776"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Schema>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn rejects_bad_schemas() {
+        let v = || attr("valid_until", AttributeKind::Date, Category::Validity);
+        assert!(Schema::new("Bank", 1, vec![v()]).is_err());
+        assert!(Schema::new("bank.x", 1, vec![v()]).is_err());
+        assert!(Schema::new("bank", 1, vec![]).is_err());
+        assert!(Schema::new("bank", 1, vec![v(), v()]).is_err());
+        let no_expiry = attr("x", AttributeKind::Uint { max: 3 }, Category::Financial);
+        assert!(Schema::new("bank", 1, vec![no_expiry]).is_err());
+        let uint_validity = attr("v", AttributeKind::Uint { max: 3 }, Category::Validity);
+        assert!(Schema::new("bank", 1, vec![uint_validity]).is_err());
+        assert!(Schema::new("bank", 1, vec![v()]).is_ok());
+        // JSON goes through the same checks.
+        let json = r#"{"id":"bank","version":1,"attributes":[]}"#;
+        assert!(serde_json::from_str::<Schema>(json).is_err());
+    }
+
+    #[test]
+    fn digest_depends_on_every_field() {
+        let s = sample();
+        let mut other = s.clone();
+        other.version = 4;
+        assert_ne!(s.digest(), other.digest());
+        let mut other = s.clone();
+        other.attributes[0].kind = AttributeKind::Uint { max: 1 << 41 };
+        assert_ne!(s.digest(), other.digest());
+    }
+}

@@ -1,0 +1,350 @@
+//! Canonical binary encoding and strict decoding (spec §3).
+//!
+//! Every object starts with the version byte and a type tag. Integers are
+//! little-endian and fixed width; counts and lengths are `u32` and capped;
+//! points are compressed ristretto255 encodings that must decompress; scalars
+//! must be canonical. The serde (JSON) forms use the same leaf checks and the
+//! same `validate` functions, so JSON and binary accept the same values.
+
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+
+use crate::errors::DecodeError;
+
+/// The protocol version this library speaks.
+pub const VERSION: u8 = 1;
+
+/// Type tags, one per top-level object (spec §3.2).
+pub(crate) mod tag {
+    pub const SCHEMA: u8 = 1;
+    pub const CREDENTIAL: u8 = 2;
+    pub const ISSUANCE_REQUEST: u8 = 3;
+    pub const ISSUED_CREDENTIAL: u8 = 4;
+    pub const PROOF_REQUEST: u8 = 5;
+    pub const PRESENTATION: u8 = 6;
+    pub const HELD_CREDENTIAL: u8 = 7;
+}
+
+/// Caps on every count and length (spec §3.3).
+pub mod caps {
+    /// Identifiers: schema ids, attribute names.
+    pub const IDENT_LEN: usize = 64;
+    /// Free text: verifier id.
+    pub const VERIFIER_ID_LEN: usize = 256;
+    /// Free text: purpose.
+    pub const PURPOSE_LEN: usize = 1024;
+    /// Attributes per schema.
+    pub const ATTRIBUTES: usize = 64;
+    /// Predicates per request.
+    pub const PREDICATES: usize = 32;
+    /// Trusted schemas per request.
+    pub const TRUSTED_SCHEMAS: usize = 16;
+    /// Keys per trusted schema.
+    pub const KEYS_PER_SCHEMA: usize = 8;
+    /// Terms per linear score.
+    pub const TERMS: usize = 16;
+    /// Credentials per presentation.
+    pub const CREDENTIALS: usize = 8;
+    /// Credentials per batch issuance.
+    pub const BATCH: usize = 256;
+    /// Range statements of one bit width in one presentation.
+    pub const RANGE_STATEMENTS_PER_WIDTH: usize = 64;
+    /// Bytes of one encoded range proof (64 bits × 64 statements).
+    pub const RANGE_PROOF_LEN: usize = (9 + 2 * 12) * 32;
+    /// Any encoded object.
+    pub const OBJECT_LEN: usize = 1 << 20;
+}
+
+/// Appends canonical encodings to a buffer.
+#[derive(Default)]
+pub(crate) struct Writer {
+    buf: Vec<u8>,
+}
+
+impl Writer {
+    pub fn header(tag: u8) -> Self {
+        let mut w = Writer::default();
+        w.u8(VERSION);
+        w.u8(tag);
+        w
+    }
+    pub fn u8(&mut self, x: u8) {
+        self.buf.push(x);
+    }
+    pub fn u32(&mut self, x: u32) {
+        self.buf.extend_from_slice(&x.to_le_bytes());
+    }
+    pub fn u64(&mut self, x: u64) {
+        self.buf.extend_from_slice(&x.to_le_bytes());
+    }
+    pub fn i64(&mut self, x: i64) {
+        self.buf.extend_from_slice(&x.to_le_bytes());
+    }
+    /// A count or length; callers keep them under the caps, which are far below
+    /// `u32::MAX`.
+    pub fn count(&mut self, n: usize) {
+        self.u32(u32::try_from(n).unwrap_or(u32::MAX));
+    }
+    pub fn fixed(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+    pub fn bytes(&mut self, bytes: &[u8]) {
+        self.count(bytes.len());
+        self.fixed(bytes);
+    }
+    pub fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+    pub fn point(&mut self, p: &CompressedRistretto) {
+        self.fixed(p.as_bytes());
+    }
+    pub fn scalar(&mut self, s: &Scalar) {
+        self.fixed(s.as_bytes());
+    }
+    pub fn into_vec(self) -> Vec<u8> {
+        self.buf
+    }
+}
+
+/// Reads canonical encodings, rejecting anything else.
+pub(crate) struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Result<Self, DecodeError> {
+        if buf.len() > caps::OBJECT_LEN {
+            return Err(DecodeError::CapExceeded {
+                what: "object length",
+                cap: caps::OBJECT_LEN,
+                found: buf.len(),
+            });
+        }
+        Ok(Reader { buf })
+    }
+
+    /// Reads and checks the version byte and the type tag.
+    pub fn header(buf: &'a [u8], tag: u8, what: &'static str) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(buf)?;
+        let version = r.u8()?;
+        if version != VERSION {
+            return Err(DecodeError::UnsupportedVersion(version));
+        }
+        let found = r.u8()?;
+        if found != tag {
+            return Err(DecodeError::WrongType {
+                expected: what,
+                found,
+            });
+        }
+        Ok(r)
+    }
+
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if n > self.buf.len() {
+            return Err(DecodeError::Truncated);
+        }
+        let (head, tail) = self.buf.split_at(n);
+        self.buf = tail;
+        Ok(head)
+    }
+    pub fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+    pub fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.array::<1>()?[0])
+    }
+    pub fn u32(&mut self) -> Result<u32, DecodeError> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+    pub fn u64(&mut self) -> Result<u64, DecodeError> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+    pub fn i64(&mut self) -> Result<i64, DecodeError> {
+        Ok(i64::from_le_bytes(self.array()?))
+    }
+    /// A count, checked against its cap before anything is allocated.
+    pub fn count(&mut self, what: &'static str, cap: usize) -> Result<usize, DecodeError> {
+        let n = self.u32()? as usize;
+        check_cap(what, n, cap)?;
+        Ok(n)
+    }
+    pub fn bytes(&mut self, what: &'static str, cap: usize) -> Result<&'a [u8], DecodeError> {
+        let n = self.count(what, cap)?;
+        self.take(n)
+    }
+    pub fn string(&mut self, what: &'static str, cap: usize) -> Result<String, DecodeError> {
+        let b = self.bytes(what, cap)?;
+        String::from_utf8(b.to_vec()).map_err(|_| DecodeError::Invalid(format!("UTF-8 in {what}")))
+    }
+    pub fn point(&mut self, what: &'static str) -> Result<CompressedRistretto, DecodeError> {
+        let p = CompressedRistretto(self.array()?);
+        decompress(&p, what)?;
+        Ok(p)
+    }
+    pub fn scalar(&mut self, what: &'static str) -> Result<Scalar, DecodeError> {
+        canonical_scalar(self.array()?, what)
+    }
+    /// Ends decoding: no byte may remain.
+    pub fn finish(self) -> Result<(), DecodeError> {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            Err(DecodeError::TrailingBytes(self.buf.len()))
+        }
+    }
+}
+
+pub(crate) fn check_cap(what: &'static str, found: usize, cap: usize) -> Result<(), DecodeError> {
+    if found > cap {
+        Err(DecodeError::CapExceeded { what, cap, found })
+    } else {
+        Ok(())
+    }
+}
+
+/// Decompresses a point, naming the field when it is not a valid encoding.
+pub(crate) fn decompress(
+    p: &CompressedRistretto,
+    what: &'static str,
+) -> Result<RistrettoPoint, DecodeError> {
+    p.decompress().ok_or(DecodeError::InvalidPoint(what))
+}
+
+pub(crate) fn canonical_scalar(bytes: [u8; 32], what: &'static str) -> Result<Scalar, DecodeError> {
+    Option::from(Scalar::from_canonical_bytes(bytes)).ok_or(DecodeError::NonCanonicalScalar(what))
+}
+
+/// Serde helpers: binary fields as unpadded base64url strings, checked with the
+/// same leaf rules as the binary decoder.
+pub(crate) mod b64 {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::caps;
+
+    pub fn encode(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    pub fn decode_str(s: &str, what: &'static str) -> Result<Vec<u8>, crate::DecodeError> {
+        if s.len() > caps::OBJECT_LEN {
+            return Err(crate::DecodeError::CapExceeded {
+                what,
+                cap: caps::OBJECT_LEN,
+                found: s.len(),
+            });
+        }
+        URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| crate::DecodeError::Base64(what))
+    }
+
+    fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        decode_str(&s, "field").map_err(D::Error::custom)
+    }
+
+    /// `[u8; N]` as base64url.
+    pub mod array {
+        use super::*;
+        pub fn serialize<S: Serializer, const N: usize>(
+            x: &[u8; N],
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&encode(x))
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+            d: D,
+        ) -> Result<[u8; N], D::Error> {
+            let v = decode(d)?;
+            <[u8; N]>::try_from(v.as_slice()).map_err(|_| {
+                D::Error::custom(crate::DecodeError::WrongLength {
+                    what: "base64url field",
+                    expected: N,
+                    found: v.len(),
+                })
+            })
+        }
+    }
+}
+
+/// Implements `Serialize` for a type whose JSON form is its binary encoding
+/// wrapped in base64url, and `Deserialize` through the strict binary decoder,
+/// so that the two can never disagree.
+macro_rules! serde_via_bytes {
+    ($ty:ty, $what:literal) => {
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&$crate::wire::b64::encode(&self.to_bytes()))
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                use serde::de::Error as _;
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                let bytes = $crate::wire::b64::decode_str(&s, $what).map_err(D::Error::custom)?;
+                <$ty>::from_bytes(&bytes).map_err(D::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use serde_via_bytes;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_rejects_truncation_trailing_and_caps() {
+        let mut w = Writer::header(tag::SCHEMA);
+        w.u64(7);
+        let bytes = w.into_vec();
+        let mut r = Reader::header(&bytes, tag::SCHEMA, "schema").unwrap();
+        assert_eq!(r.u64().unwrap(), 7);
+        r.finish().unwrap();
+
+        let mut r = Reader::header(&bytes[..5], tag::SCHEMA, "schema").unwrap();
+        assert_eq!(r.u64(), Err(DecodeError::Truncated));
+
+        let mut long = bytes.clone();
+        long.push(0);
+        let mut r = Reader::header(&long, tag::SCHEMA, "schema").unwrap();
+        r.u64().unwrap();
+        assert_eq!(r.finish(), Err(DecodeError::TrailingBytes(1)));
+
+        assert!(matches!(
+            Reader::header(&bytes, tag::CREDENTIAL, "credential"),
+            Err(DecodeError::WrongType { .. })
+        ));
+        let mut v2 = bytes.clone();
+        v2[0] = 2;
+        assert!(matches!(
+            Reader::header(&v2, tag::SCHEMA, "schema"),
+            Err(DecodeError::UnsupportedVersion(2))
+        ));
+
+        let mut w = Writer::default();
+        w.count(1000);
+        let b = w.into_vec();
+        let mut r = Reader::new(&b).unwrap();
+        assert!(matches!(
+            r.count("things", 10),
+            Err(DecodeError::CapExceeded { .. })
+        ));
+    }
+
+    #[test]
+    fn points_and_scalars_are_checked() {
+        // 2^255 - 1 is neither a canonical scalar nor a point encoding.
+        let bad = [0xffu8; 32];
+        let mut r = Reader::new(&bad).unwrap();
+        assert_eq!(r.point("p"), Err(DecodeError::InvalidPoint("p")));
+        let mut r = Reader::new(&bad).unwrap();
+        assert_eq!(r.scalar("s"), Err(DecodeError::NonCanonicalScalar("s")));
+    }
+}
