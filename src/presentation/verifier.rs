@@ -7,7 +7,7 @@ use curve25519_dalek::ristretto::CompressedRistretto;
 use rand_core::{CryptoRng, RngCore};
 use serde::Serialize;
 
-use super::statements::{self, Origin, Plan, Points};
+use super::statements::{self, Plan, Points};
 use super::Presentation;
 use crate::generators::{bulletproof_gens, pedersen_gens};
 use crate::policy::Predicate;
@@ -51,17 +51,11 @@ pub enum Rejection {
         /// The schema.
         schema: String,
     },
-    /// A proof does not verify. It covers these predicates, the validity of
-    /// these schemas' credentials and, when `holder` is set, the binding of
-    /// all credentials to one holder.
-    ProofInvalid {
-        /// Indices of the predicates the failing proof covers.
-        predicates: Vec<usize>,
-        /// Schemas whose validity on the reference date the proof covers.
-        validity: Vec<String>,
-        /// Whether the proof covers holder binding.
-        holder: bool,
-    },
+    /// A range proof or the sigma proof does not verify. The transcript binds
+    /// the request, every credential and every disclosed value, so any change
+    /// to any of them makes the first proof fail; the failure is therefore not
+    /// attributed to one predicate.
+    ProofInvalid,
 }
 
 impl fmt::Display for Rejection {
@@ -87,26 +81,9 @@ impl fmt::Display for Rejection {
                     "credential {credential} (`{schema}`) has an invalid rater signature"
                 )
             }
-            Rejection::ProofInvalid {
-                predicates,
-                validity,
-                holder,
-            } => {
-                f.write_str("a proof does not verify (it covers")?;
-                let mut sep = " ";
-                for p in predicates {
-                    write!(f, "{sep}predicate {p}")?;
-                    sep = ", ";
-                }
-                for s in validity {
-                    write!(f, "{sep}validity of `{s}`")?;
-                    sep = ", ";
-                }
-                if *holder {
-                    write!(f, "{sep}holder binding")?;
-                }
-                f.write_str(")")
-            }
+            Rejection::ProofInvalid => f.write_str(
+                "a zero-knowledge proof does not verify: the presentation was altered or made for other data",
+            ),
         }
     }
 }
@@ -325,24 +302,6 @@ impl Presentation {
         let points = Points::new(&self.credentials).map_err(|e| malformed(e.to_string()))?;
         let mut t = statements::transcript(request, &self.credentials, &self.disclosed);
         for ((bits, idx), g) in groups.iter().zip(&self.range_proofs) {
-            let invalid = || {
-                let mut predicates = Vec::new();
-                let mut validity = Vec::new();
-                for &i in idx {
-                    match plan.ranges[i].origin {
-                        Origin::Predicate(p) if !predicates.contains(&p) => predicates.push(p),
-                        Origin::Expiry(s) => {
-                            validity.push(request.trusted()[plan.slots[s]].schema.id().to_owned())
-                        }
-                        Origin::Predicate(_) => {}
-                    }
-                }
-                Rejection::ProofInvalid {
-                    predicates,
-                    validity,
-                    holder: false,
-                }
-            };
             statements::bind_group(&mut t, *bits, idx.len());
             let mut commitments: Vec<CompressedRistretto> = idx
                 .iter()
@@ -353,7 +312,7 @@ impl Presentation {
                 statements::padded_len(idx.len()),
                 statements::identity().compress(),
             );
-            let proof = RangeProof::from_bytes(&g.proof).map_err(|_| invalid())?;
+            let proof = RangeProof::from_bytes(&g.proof).map_err(|_| Rejection::ProofInvalid)?;
             proof
                 .verify_multiple_with_rng(
                     bulletproof_gens(),
@@ -363,17 +322,13 @@ impl Presentation {
                     *bits,
                     rng,
                 )
-                .map_err(|_| invalid())?;
+                .map_err(|_| Rejection::ProofInvalid)?;
         }
         let relations = points
             .relations(plan, &self.disclosed)
             .map_err(|e| malformed(e.to_string()))?;
         if !sigma::verify(&mut t, &relations, plan.witness_count(), &self.sigma) {
-            return Err(Rejection::ProofInvalid {
-                predicates: plan.openings.iter().map(|o| o.predicate).collect(),
-                validity: Vec::new(),
-                holder: true,
-            });
+            return Err(Rejection::ProofInvalid);
         }
         Ok(())
     }
