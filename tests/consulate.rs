@@ -72,7 +72,10 @@ fn a_subject_who_meets_the_policy_is_satisfied_and_reveals_nothing_else() {
         assert!(!contains(&binary, &v.to_le_bytes()), "{v} in binary");
         assert!(!contains(&binary, &v.to_be_bytes()), "{v} in binary");
         if v > u64::from(u16::MAX) {
-            assert!(!contains(&binary, &(v as u32).to_le_bytes()), "{v} in binary");
+            assert!(
+                !contains(&binary, &(v as u32).to_le_bytes()),
+                "{v} in binary"
+            );
         }
         let text = v.to_string();
         assert!(!json.contains(&text), "{v} in JSON");

@@ -56,10 +56,22 @@ fn at_most_and_between_boundaries() {
 #[test]
 fn equality_and_zero() {
     let w = World::new();
-    assert!(holds(&w, Predicate::equals(a("court.outstanding_defaults"), 0)));
-    assert!(!holds(&w, Predicate::equals(a("court.outstanding_defaults"), 1)));
-    assert!(holds(&w, Predicate::equals(a("bank.liquidity_eur"), 12_000)));
-    assert!(!holds(&w, Predicate::equals(a("bank.liquidity_eur"), 12_001)));
+    assert!(holds(
+        &w,
+        Predicate::equals(a("court.outstanding_defaults"), 0)
+    ));
+    assert!(!holds(
+        &w,
+        Predicate::equals(a("court.outstanding_defaults"), 1)
+    ));
+    assert!(holds(
+        &w,
+        Predicate::equals(a("bank.liquidity_eur"), 12_000)
+    ));
+    assert!(!holds(
+        &w,
+        Predicate::equals(a("bank.liquidity_eur"), 12_001)
+    ));
 }
 
 #[test]
@@ -168,7 +180,11 @@ fn batch_issuance_gives_unlinkable_credentials() {
     let w = World::new();
     let link = LinkSecret::generate(&mut rng(5));
     let until = date("2027-12-31").days();
-    let batch = w.court.issue(&link, &[("outstanding_defaults", 0), ("valid_until", until)], 4);
+    let batch = w.court.issue(
+        &link,
+        &[("outstanding_defaults", 0), ("valid_until", until)],
+        4,
+    );
     assert_eq!(batch.len(), 4);
     for (i, x) in batch.iter().enumerate() {
         for y in &batch[i + 1..] {
@@ -198,7 +214,11 @@ fn key_rotation_accepts_either_trusted_key() {
     let next = Rater::new(court_schema(), 99);
     let link = LinkSecret::generate(&mut rng(6));
     let until = date("2027-12-31").days();
-    let creds = next.issue(&link, &[("outstanding_defaults", 0), ("valid_until", until)], 1);
+    let creds = next.issue(
+        &link,
+        &[("outstanding_defaults", 0), ("valid_until", until)],
+        1,
+    );
     let req = ProofRequest::builder("bikes.example", date("2027-01-01"))
         .trust(court_schema(), vec![w.court.public(), next.public()])
         .predicate(Predicate::equals(a("court.outstanding_defaults"), 0))

@@ -48,7 +48,9 @@ fn layout(p: &Presentation) -> Layout {
 }
 
 fn verify_bytes(bytes: &[u8], req: &ProofRequest) -> Verdict {
-    Presentation::from_bytes(bytes).expect("still decodes").verify(req)
+    Presentation::from_bytes(bytes)
+        .expect("still decodes")
+        .verify(req)
 }
 
 fn rejection(v: Verdict) -> Rejection {
@@ -166,7 +168,11 @@ fn untrusted_rater() {
         ],
         1,
     );
-    creds.extend(impostor.issue(&link, &[("outstanding_defaults", 0), ("valid_until", until)], 1));
+    creds.extend(impostor.issue(
+        &link,
+        &[("outstanding_defaults", 0), ("valid_until", until)],
+        1,
+    ));
     let req = consulate(&w).build().unwrap();
     // The wallet will not use it.
     assert!(matches!(
@@ -234,7 +240,7 @@ fn altered_disclosed_value() {
     bytes[at..at + 8].copy_from_slice(&31u64.to_le_bytes());
     assert_eq!(
         rejection(verify_bytes(&bytes, &req)),
-Rejection::ProofInvalid
+        Rejection::ProofInvalid
     );
 }
 
@@ -266,7 +272,10 @@ fn spliced_range_proof_from_another_presentation() {
     bytes[s + n - 40] ^= 1;
     match Presentation::from_bytes(&bytes) {
         Ok(p) => assert!(!p.verify(&req).is_satisfied()),
-        Err(e) => assert!(matches!(e, DecodeError::NonCanonicalScalar(_) | DecodeError::InvalidPoint(_))),
+        Err(e) => assert!(matches!(
+            e,
+            DecodeError::NonCanonicalScalar(_) | DecodeError::InvalidPoint(_)
+        )),
     }
 }
 
@@ -289,7 +298,10 @@ fn missing_or_malformed() {
     );
     let mut long = bytes.clone();
     long.push(0);
-    assert_eq!(Presentation::from_bytes(&long), Err(DecodeError::TrailingBytes(1)));
+    assert_eq!(
+        Presentation::from_bytes(&long),
+        Err(DecodeError::TrailingBytes(1))
+    );
     // A presentation for a one-credential request has the wrong shape here.
     let small = w
         .request(vec![Predicate::at_least(a("bank.liquidity_eur"), 5000)])
@@ -363,15 +375,27 @@ fn issuance_checks() {
     for bad in [
         &[("outstanding_defaults", 0)][..],
         &[("outstanding_defaults", 256), ("valid_until", until)],
-        &[("outstanding_defaults", 0), ("valid_until", until), ("x", 1)],
-        &[("outstanding_defaults", 0), ("outstanding_defaults", 0), ("valid_until", until)],
+        &[
+            ("outstanding_defaults", 0),
+            ("valid_until", until),
+            ("x", 1),
+        ],
+        &[
+            ("outstanding_defaults", 0),
+            ("outstanding_defaults", 0),
+            ("valid_until", until),
+        ],
     ] {
         assert!(matches!(
             w.court.key.issue(&w.court.schema, &req, bad, 1),
             Err(Error::Values(_))
         ));
     }
-    let issued = w.court.key.issue(&w.court.schema, &req, &values, 2).unwrap();
+    let issued = w
+        .court
+        .key
+        .issue(&w.court.schema, &req, &values, 2)
+        .unwrap();
     // Accepting with another link secret fails.
     assert!(matches!(
         pending.accept(&other, &w.court.schema, issued.clone()),
@@ -392,10 +416,14 @@ fn issuance_checks() {
     bytes[sig] ^= 1;
     let forged = IssuedCredential::from_bytes(&bytes).unwrap();
     assert_eq!(
-        pending.accept(&link, &w.court.schema, vec![forged]).unwrap_err(),
+        pending
+            .accept(&link, &w.court.schema, vec![forged])
+            .unwrap_err(),
         Error::CredentialRejected("the rater's signature does not verify")
     );
     let held = pending.accept(&link, &w.court.schema, issued).unwrap();
     assert_eq!(held.len(), 2);
-    assert!(held.iter().all(|h| h.is_held_by(&link) && !h.is_held_by(&other)));
+    assert!(held
+        .iter()
+        .all(|h| h.is_held_by(&link) && !h.is_held_by(&other)));
 }

@@ -26,7 +26,13 @@ fn fixture() -> &'static Fixture {
 }
 
 /// A subject with bank (liquidity, on_time, late) and court (defaults) values.
-fn subject(liq: u64, on_time: u64, late: u64, defaults: u64, seed: u64) -> (LinkSecret, Vec<HeldCredential>) {
+fn subject(
+    liq: u64,
+    on_time: u64,
+    late: u64,
+    defaults: u64,
+    seed: u64,
+) -> (LinkSecret, Vec<HeldCredential>) {
     let w = &fixture().world;
     let link = LinkSecret::generate(&mut rng(seed));
     let until = date("2030-01-01").days();
@@ -41,7 +47,11 @@ fn subject(liq: u64, on_time: u64, late: u64, defaults: u64, seed: u64) -> (Link
         ],
         1,
     );
-    creds.extend(w.court.issue(&link, &[("outstanding_defaults", defaults), ("valid_until", until)], 1));
+    creds.extend(w.court.issue(
+        &link,
+        &[("outstanding_defaults", defaults), ("valid_until", until)],
+        1,
+    ));
     (link, creds)
 }
 
@@ -55,7 +65,9 @@ fn prove_and_verify(pred: Predicate, link: &LinkSecret, creds: &[HeldCredential]
         .expect("valid request");
     match Presentation::prove(&req, link, creds) {
         Ok(p) => {
-            let v = Presentation::from_bytes(&p.to_bytes()).unwrap().verify(&req);
+            let v = Presentation::from_bytes(&p.to_bytes())
+                .unwrap()
+                .verify(&req);
             assert!(v.is_satisfied(), "{v:?}");
             true
         }

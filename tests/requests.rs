@@ -62,22 +62,37 @@ fn statements_wider_than_64_bits_are_refused() {
     let w = World::new();
     let big = || a("bank.account_digest"); // max u64::MAX
     let small = || a("bank.on_time_payments"); // max 1000
-    // u64::MAX + 1000 does not fit 64 bits.
+                                               // u64::MAX + 1000 does not fit 64 bits.
     let p = Predicate::linear(vec![(1, big()), (1, small())], Comparison::AtLeast, 0);
-    assert_eq!(policy_err(build(&w, p)), PolicyError::TooWide { predicate: 0 });
+    assert_eq!(
+        policy_err(build(&w, p)),
+        PolicyError::TooWide { predicate: 0 }
+    );
     // But subtracting the threshold brings it back: hi = u64::MAX + 1000 - 1000.
     let p = Predicate::linear(vec![(1, big()), (1, small())], Comparison::AtLeast, 1000);
     assert!(build(&w, p).is_ok());
     // Weights that overflow any integer type.
     let p = Predicate::linear(vec![(i64::MAX, big()); 16], Comparison::AtLeast, 0);
-    assert_eq!(policy_err(build(&w, p)), PolicyError::TooWide { predicate: 0 });
+    assert_eq!(
+        policy_err(build(&w, p)),
+        PolicyError::TooWide { predicate: 0 }
+    );
     let p = Predicate::linear(vec![(i64::MIN, big())], Comparison::AtMost, i64::MAX);
-    assert_eq!(policy_err(build(&w, p)), PolicyError::TooWide { predicate: 0 });
+    assert_eq!(
+        policy_err(build(&w, p)),
+        PolicyError::TooWide { predicate: 0 }
+    );
     // 2·u64::MAX is too wide for >=, and so is its mirror image for <=.
     let p = Predicate::linear(vec![(2, big())], Comparison::AtLeast, 0);
-    assert_eq!(policy_err(build(&w, p)), PolicyError::TooWide { predicate: 0 });
+    assert_eq!(
+        policy_err(build(&w, p)),
+        PolicyError::TooWide { predicate: 0 }
+    );
     let p = Predicate::linear(vec![(-2, big())], Comparison::AtMost, 0);
-    assert_eq!(policy_err(build(&w, p)), PolicyError::TooWide { predicate: 0 });
+    assert_eq!(
+        policy_err(build(&w, p)),
+        PolicyError::TooWide { predicate: 0 }
+    );
 }
 
 #[test]
@@ -85,7 +100,10 @@ fn malformed_formulas_and_requests() {
     let w = World::new();
     let d = || a("court.outstanding_defaults");
     assert!(matches!(
-        policy_err(build(&w, Predicate::linear(vec![(0, d())], Comparison::AtLeast, 0))),
+        policy_err(build(
+            &w,
+            Predicate::linear(vec![(0, d())], Comparison::AtLeast, 0)
+        )),
         PolicyError::BadFormula { predicate: 0, .. }
     ));
     assert!(matches!(
@@ -93,10 +111,16 @@ fn malformed_formulas_and_requests() {
         PolicyError::BadFormula { .. }
     ));
     assert!(matches!(
-        policy_err(build(&w, Predicate::linear(vec![(1, d()); 17], Comparison::AtLeast, 0))),
+        policy_err(build(
+            &w,
+            Predicate::linear(vec![(1, d()); 17], Comparison::AtLeast, 0)
+        )),
         PolicyError::BadFormula { .. }
     ));
-    assert!(matches!(policy_err(w.request(vec![]).build()), PolicyError::Invalid(_)));
+    assert!(matches!(
+        policy_err(w.request(vec![]).build()),
+        PolicyError::Invalid(_)
+    ));
     let no_keys = ProofRequest::builder("v", date("2027-01-01"))
         .trust(court_schema(), vec![])
         .predicate(Predicate::equals(d(), 0))
@@ -130,7 +154,10 @@ fn requests_round_trip_and_decoding_applies_the_same_checks() {
             Predicate::equals(a("court.outstanding_defaults"), 0),
             Predicate::reveal(a("bank.account_digest")),
             Predicate::linear(
-                vec![(3, a("bank.on_time_payments")), (-2, a("bank.late_payments"))],
+                vec![
+                    (3, a("bank.on_time_payments")),
+                    (-2, a("bank.late_payments")),
+                ],
                 Comparison::AtLeast,
                 40,
             ),
@@ -149,10 +176,7 @@ fn requests_round_trip_and_decoding_applies_the_same_checks() {
     let edited = json.replace("bank.liquidity_eur", "bank.liquidity_usd");
     assert!(serde_json::from_str::<ProofRequest>(&edited).is_err());
     let mut bad = bytes.clone();
-    let at = bad
-        .windows(9)
-        .position(|x| x == b"liquidity")
-        .unwrap();
+    let at = bad.windows(9).position(|x| x == b"liquidity").unwrap();
     bad[at] = b'x';
     assert!(matches!(
         ProofRequest::from_bytes(&bad),
