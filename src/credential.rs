@@ -810,3 +810,100 @@ impl HeldCredential {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Attribute, AttributeKind, Category};
+    use rand::rngs::OsRng;
+
+    fn schema() -> Schema {
+        Schema::new(
+            "court",
+            1,
+            vec![
+                Attribute {
+                    name: "defaults".into(),
+                    kind: AttributeKind::Uint { max: 255 },
+                    category: Category::Judicial,
+                },
+                Attribute {
+                    name: "valid_until".into(),
+                    kind: AttributeKind::Date,
+                    category: Category::Validity,
+                },
+            ],
+        )
+        .unwrap()
+    }
+
+    fn held() -> (RaterSigningKey, LinkSecret, Vec<HeldCredential>) {
+        let rater = RaterSigningKey::generate(&mut OsRng);
+        let link = LinkSecret::generate(&mut OsRng);
+        let (req, pending) = link.issuance_request(&rater.public_key(), &schema());
+        let issued = rater
+            .issue(
+                &schema(),
+                &req,
+                &[("defaults", 201), ("valid_until", 54_321)],
+                1,
+            )
+            .unwrap();
+        let held = pending.accept(&link, &schema(), issued).unwrap();
+        (rater, link, held)
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let (rater, link, held) = held();
+        assert_eq!(format!("{link:?}"), "LinkSecret");
+        let text = format!("{:?} {:?} {:?}", held[0], held[0].opening(), rater);
+        assert!(!text.contains("201") && !text.contains("54321"), "{text}");
+        assert!(text.contains("RaterSigningKey("));
+        let secret = hex_of(&*rater.to_bytes());
+        assert!(!text.contains(&secret));
+    }
+
+    fn hex_of(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn encodings_round_trip() {
+        let (rater, link, held) = held();
+        let h = &held[0];
+        let c = h.credential();
+        assert_eq!(Credential::from_bytes(&c.to_bytes()).unwrap(), *c);
+        let json = serde_json::to_string(c).unwrap();
+        assert_eq!(serde_json::from_str::<Credential>(&json).unwrap(), *c);
+        let back = HeldCredential::from_bytes(&h.to_bytes()).unwrap();
+        back.check(&schema(), &rater.public_key()).unwrap();
+        assert!(back.is_held_by(&link));
+        assert_eq!(back.opening().values(), &[201, 54_321]);
+        let pk = rater.public_key();
+        let json = serde_json::to_string(&pk).unwrap();
+        assert_eq!(serde_json::from_str::<RaterPublicKey>(&json).unwrap(), pk);
+        let again = RaterSigningKey::from_bytes(&rater.to_bytes());
+        assert_eq!(again.public_key(), pk);
+        let l2 = LinkSecret::from_bytes(&link.to_bytes()).unwrap();
+        assert!(back.is_held_by(&l2));
+        // A non-canonical link secret is refused.
+        assert!(LinkSecret::from_bytes(&[0xff; 32]).is_err());
+    }
+
+    #[test]
+    fn tampered_credentials_fail_their_checks() {
+        let (rater, _, held) = held();
+        let mut bytes = held[0].to_bytes().to_vec();
+        // The first value of the opening, after the header and the credential.
+        let at = 2 + held[0].credential().to_bytes().len() - 2 + 4;
+        bytes[at] ^= 1;
+        let bad = HeldCredential::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            bad.check(&schema(), &rater.public_key()).unwrap_err(),
+            Error::CredentialRejected("an opening does not match its commitment")
+        );
+        let other = RaterSigningKey::generate(&mut OsRng).public_key();
+        assert!(held[0].credential().verify_signature(&other).is_err());
+    }
+}

@@ -3,6 +3,7 @@
 use bulletproofs::RangeProof;
 use curve25519_dalek::scalar::Scalar;
 use rand_core::{CryptoRng, RngCore};
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::statements::{self, scalar_i128, Known, Origin, Points};
@@ -88,7 +89,7 @@ impl Presentation {
             let op = chosen[o.slot].opening();
             let v = *op.values().get(o.attr).ok_or(Error::Proving)?;
             if let Known::Constant(c) = o.value {
-                if v != c {
+                if !bool::from(v.ct_eq(&c)) {
                     return Err(not_met(request, o.predicate));
                 }
             }

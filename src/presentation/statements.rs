@@ -414,3 +414,105 @@ pub(crate) fn bind_group(t: &mut Transcript, bits: usize, count: usize) {
     t.append_u64(label::RANGE_GROUP, bits as u64);
     t.append_u64(label::RANGE_GROUP, count as u64);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::RaterSigningKey;
+    use crate::policy::{AttrRef, Date};
+    use crate::schema::{Attribute, AttributeKind, Category, Schema};
+
+    fn request(max: u64, predicates: Vec<Predicate>) -> Result<ProofRequest, crate::Error> {
+        let schema = Schema::new(
+            "s",
+            1,
+            vec![
+                Attribute {
+                    name: "x".into(),
+                    kind: AttributeKind::Uint { max },
+                    category: Category::Financial,
+                },
+                Attribute {
+                    name: "y".into(),
+                    kind: AttributeKind::Uint { max: 100 },
+                    category: Category::Financial,
+                },
+                Attribute {
+                    name: "e".into(),
+                    kind: AttributeKind::Date,
+                    category: Category::Validity,
+                },
+            ],
+        )?;
+        let key = RaterSigningKey::from_bytes(&[9; 32]).public_key();
+        ProofRequest::builder("v", Date::from_days(20_000)?)
+            .trust(schema, vec![key])
+            .predicates(predicates)
+            .build_with_nonce([0; 32])
+    }
+
+    fn widths(max: u64, p: Predicate) -> Vec<usize> {
+        let req = request(max, vec![p]).unwrap();
+        let plan = Plan::new(&req).unwrap();
+        plan.ranges.iter().map(|r| r.bits).collect()
+    }
+
+    fn x() -> AttrRef {
+        AttrRef::parse("s.x").unwrap()
+    }
+
+    #[test]
+    fn smallest_width_that_the_bounds_allow() {
+        // The expiry statement is last: 65535 - 20000 needs 16 bits.
+        assert_eq!(widths(255, Predicate::at_least(x(), 0)), vec![8, 16]);
+        assert_eq!(widths(256, Predicate::at_least(x(), 0)), vec![16, 16]);
+        assert_eq!(widths(256, Predicate::at_least(x(), 1)), vec![8, 16]);
+        assert_eq!(widths(70_000, Predicate::at_least(x(), 5000)), vec![16, 16]);
+        assert_eq!(widths(u64::MAX, Predicate::at_least(x(), 0)), vec![64, 16]);
+        assert_eq!(widths(u64::MAX, Predicate::at_most(x(), 255)), vec![8, 16]);
+        assert_eq!(
+            widths(1 << 32, Predicate::between(x(), 7, 1 << 20)),
+            vec![32, 32, 16]
+        );
+        // 3x - 2y >= 40, x <= 1000: hi = 3000 - 40.
+        let p = Predicate::linear(
+            vec![(3, x()), (-2, AttrRef::parse("s.y").unwrap())],
+            Comparison::AtLeast,
+            40,
+        );
+        assert_eq!(widths(1000, p), vec![16, 16]);
+        // Equalities need no range statement.
+        assert_eq!(widths(255, Predicate::equals(x(), 3)), vec![16]);
+    }
+
+    #[test]
+    fn statements_and_slots() {
+        let req = request(
+            1000,
+            vec![
+                Predicate::equals(x(), 3),
+                Predicate::reveal(AttrRef::parse("s.y").unwrap()),
+                Predicate::linear(vec![(2, x()), (-2, x())], Comparison::AtLeast, 0),
+            ],
+        );
+        // 2x - 2x merges to no terms: 0 >= 0 always holds, still a statement.
+        let plan = Plan::new(&req.unwrap()).unwrap();
+        assert_eq!(plan.slots, vec![0]);
+        assert_eq!(plan.openings.len(), 2);
+        assert_eq!(plan.reveals, vec![(0, 1)]);
+        assert_eq!(plan.ranges.len(), 2);
+        assert!(plan.ranges[0].terms.is_empty());
+        assert_eq!(plan.ranges[1].origin, Origin::Expiry(0));
+        assert_eq!(plan.witness_count(), 1 + 1 + 2);
+        assert_eq!(plan.groups(), vec![(8, vec![0]), (16, vec![1])]);
+    }
+
+    #[test]
+    fn signed_scalars() {
+        assert_eq!(scalar_i128(-5) + Scalar::from(5u64), Scalar::ZERO);
+        assert_eq!(
+            scalar_i128(i128::MIN + 1) + scalar_i128(i128::MAX),
+            Scalar::ZERO
+        );
+    }
+}
