@@ -201,7 +201,7 @@ fn main() -> Result<(), Error> {
                     bytes.len(),
                     if verdict.is_satisfied() { "SATISFIED" } else { "REJECTED" }
                 );
-                println!("  {:<48} | {}", "what the consulate learned", "what stayed hidden");
+                println!("  {:<48} | what stayed hidden", "what the consulate learned");
                 let learned: Vec<String> = verdict
                     .statements
                     .iter()
