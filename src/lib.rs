@@ -20,7 +20,7 @@ pub use credential::{
 };
 pub use errors::{DecodeError, Error, PolicyError, Result};
 pub use generators::{bulletproof_gens, pedersen_gens};
-pub use policy::{AttrRef, Comparison, Date, Predicate, Term};
+pub use policy::{parse_policy, AttrRef, Comparison, Date, ParseError, Predicate, Term};
 pub use presentation::{
     AttributeUse, Disclosure, PredicateReport, Presentation, Rejection, Verdict,
 };

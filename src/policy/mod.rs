@@ -1,8 +1,13 @@
-//! Predicates over committed attributes, and dates (spec §5.2).
+//! Predicates over committed attributes, their text syntax, and dates
+//! (spec §5.2, §5.5).
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+mod parse;
+
+pub use parse::{parse_policy, ParseError};
 
 use crate::errors::DecodeError;
 use crate::schema::{check_ident, DATE_MAX};
