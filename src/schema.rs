@@ -11,8 +11,7 @@ use crate::wire::{caps, tag, Reader, Writer};
 pub const DATE_MAX: u64 = u16::MAX as u64;
 
 /// What an attribute value is (spec §4.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AttributeKind {
     /// An unsigned integer in `0..=max`.
     Uint {
@@ -85,15 +84,78 @@ impl std::fmt::Display for Category {
 }
 
 /// One attribute of a schema.
+///
+/// In JSON: `{"name": …, "type": "uint", "max": …, "category": …}` or
+/// `{"name": …, "type": "date", "category": …}`; other fields are refused.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "RawAttribute", into = "RawAttribute")]
 pub struct Attribute {
     /// Its name: lowercase ASCII letters, digits and `_`, starting with a letter.
     pub name: String,
     /// Its kind and bound.
-    #[serde(flatten)]
     pub kind: AttributeKind,
     /// Its category.
     pub category: Category,
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum KindName {
+    Uint,
+    Date,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAttribute {
+    name: String,
+    #[serde(rename = "type")]
+    kind: KindName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max: Option<u64>,
+    category: Category,
+}
+
+impl TryFrom<RawAttribute> for Attribute {
+    type Error = String;
+    fn try_from(r: RawAttribute) -> Result<Self, String> {
+        let kind = match (r.kind, r.max) {
+            (KindName::Uint, Some(max)) => AttributeKind::Uint { max },
+            (KindName::Date, None) => AttributeKind::Date,
+            (KindName::Uint, None) => {
+                return Err(format!(
+                    "attribute `{}`: a uint needs a max",
+                    r.name.escape_debug()
+                ))
+            }
+            (KindName::Date, Some(_)) => {
+                return Err(format!(
+                    "attribute `{}`: a date has no max",
+                    r.name.escape_debug()
+                ))
+            }
+        };
+        Ok(Attribute {
+            name: r.name,
+            kind,
+            category: r.category,
+        })
+    }
+}
+
+impl From<Attribute> for RawAttribute {
+    fn from(a: Attribute) -> Self {
+        let (kind, max) = match a.kind {
+            AttributeKind::Uint { max } => (KindName::Uint, Some(max)),
+            AttributeKind::Date => (KindName::Date, None),
+        };
+        RawAttribute {
+            name: a.name,
+            kind,
+            max,
+            category: a.category,
+        }
+    }
 }
 
 /// A rater's published schema (spec §4.1).
@@ -349,8 +411,16 @@ mod tests {
         assert!(Schema::new("bank", 1, vec![uint_validity]).is_err());
         assert!(Schema::new("bank", 1, vec![v()]).is_ok());
         // JSON goes through the same checks.
-        let json = r#"{"id":"bank","version":1,"attributes":[]}"#;
-        assert!(serde_json::from_str::<Schema>(json).is_err());
+        for json in [
+            r#"{"id":"bank","version":1,"attributes":[]}"#,
+            r#"{"id":"bank","version":1,"attributes":[{"name":"v","type":"date","max":3,"category":"validity"}]}"#,
+            r#"{"id":"bank","version":1,"attributes":[{"name":"v","type":"date","category":"validity","x":1}]}"#,
+            r#"{"id":"bank","version":1,"attributes":[{"name":"v","type":"date","category":"validity"},{"name":"u","type":"uint","category":"financial"}]}"#,
+        ] {
+            assert!(serde_json::from_str::<Schema>(json).is_err(), "{json}");
+        }
+        let ok = r#"{"id":"bank","version":1,"attributes":[{"name":"v","type":"date","category":"validity"}]}"#;
+        assert!(serde_json::from_str::<Schema>(ok).is_ok());
     }
 
     #[test]

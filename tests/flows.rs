@@ -249,3 +249,35 @@ fn expiry_boundaries() {
         })
     );
 }
+
+#[test]
+fn the_wallet_skips_an_expired_credential_for_a_valid_one() {
+    let w = World::new();
+    let link = LinkSecret::generate(&mut rng(12));
+    let old = date("2027-01-31").days();
+    let new = date("2028-01-31").days();
+    let mut creds = w.court.issue(
+        &link,
+        &[("outstanding_defaults", 0), ("valid_until", old)],
+        1,
+    );
+    creds.extend(w.court.issue(
+        &link,
+        &[("outstanding_defaults", 0), ("valid_until", new)],
+        1,
+    ));
+    let req = ProofRequest::builder("consulate.example", date("2027-03-01"))
+        .trust(w.court.schema.clone(), vec![w.court.public()])
+        .predicate(Predicate::equals(a("court.outstanding_defaults"), 0))
+        .build()
+        .unwrap();
+    let p = Presentation::prove(&req, &link, &creds).unwrap();
+    assert_eq!(p.credentials()[0], *creds[1].credential());
+    assert!(p.verify(&req).is_satisfied());
+    assert_eq!(
+        Presentation::prove(&req, &link, &creds[..1]).unwrap_err(),
+        Error::Expired {
+            schema: "court".into()
+        }
+    );
+}

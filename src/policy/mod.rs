@@ -53,6 +53,12 @@ impl Date {
     /// # Errors
     /// [`DecodeError::Invalid`] when the text is not such a date in range.
     pub fn parse(s: &str) -> Result<Self, DecodeError> {
+        if s.len() != 10 || !s.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+            return Err(DecodeError::Invalid(format!(
+                "date `{}`: expected YYYY-MM-DD",
+                s.escape_debug()
+            )));
+        }
         let fmt = time::macros::format_description!("[year]-[month]-[day]");
         let d = time::Date::parse(s, &fmt).map_err(|_| {
             DecodeError::Invalid(format!("date `{}`: expected YYYY-MM-DD", s.escape_debug()))
@@ -433,6 +439,8 @@ mod tests {
         assert!(Date::parse("1969-12-31").is_err());
         assert!(Date::parse("2027-02-30").is_err());
         assert!(Date::parse("27-3-1").is_err());
+        assert!(Date::parse("+2027-03-01").is_err());
+        assert!(Date::parse("2027-3-01").is_err());
         let json = serde_json::to_string(&d).unwrap();
         assert_eq!(json, r#""2027-03-01""#);
         assert_eq!(serde_json::from_str::<Date>(&json).unwrap(), d);

@@ -19,8 +19,8 @@ impl Presentation {
     /// (spec §7.3).
     ///
     /// For every schema the request names, the first credential in
-    /// `credentials` of that schema, signed by a trusted key and held by `link`,
-    /// is used.
+    /// `credentials` of that schema, signed by a trusted key, held by `link` and
+    /// valid on the request's date, is used.
     ///
     /// # Errors
     /// [`Error::PredicateNotMet`] naming the predicate the wallet's values do not
@@ -159,8 +159,10 @@ fn not_met(request: &ProofRequest, i: usize) -> Error {
     }
 }
 
-/// The first credential of the slot's schema that a trusted key signed and
-/// `link` holds.
+const EXPIRED: &str = "it has expired on the reference date";
+
+/// The first credential of the slot's schema that a trusted key signed, `link`
+/// holds, and that is valid on the request's date.
 fn choose<'a>(
     request: &ProofRequest,
     trusted: usize,
@@ -183,11 +185,21 @@ fn choose<'a>(
             reason = Some("it was issued to another link secret");
         } else if h.opening().values().len() != tr.schema.attributes().len() {
             reason = Some("its openings do not fit the schema");
+        } else if h
+            .opening()
+            .values()
+            .get(tr.schema.expiry_index())
+            .is_none_or(|&e| e < request.date().days())
+        {
+            reason = Some(EXPIRED);
         } else {
             return Ok(h);
         }
     }
     Err(match reason {
+        Some(EXPIRED) => Error::Expired {
+            schema: schema.to_owned(),
+        },
         Some(reason) => Error::UnusableCredential {
             schema: schema.to_owned(),
             reason,
