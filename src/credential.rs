@@ -543,6 +543,14 @@ impl Credential {
         w.into_vec()
     }
 
+    /// The signed message and the signature, for batch verification.
+    pub(crate) fn signed_parts(&self) -> (Vec<u8>, Signature) {
+        (
+            self.signed_message(),
+            Signature::from_bytes(&self.signature),
+        )
+    }
+
     /// Checks the rater's signature (strict Ed25519 verification).
     ///
     /// # Errors

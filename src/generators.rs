@@ -4,6 +4,9 @@
 use std::sync::OnceLock;
 
 use bulletproofs::{BulletproofGens, PedersenGens};
+use curve25519_dalek::ristretto::RistrettoPoint;
+use sha3::digest::{ExtendableOutput, Update, XofReader};
+use sha3::Shake256;
 
 use crate::wire::caps;
 
@@ -24,6 +27,52 @@ pub fn bulletproof_gens() -> &'static BulletproofGens {
     GENS.get_or_init(|| BulletproofGens::new(MAX_BITS, caps::RANGE_STATEMENTS_PER_WIDTH))
 }
 
+/// The chain of generators with `label`, as bulletproofs 5 derives them
+/// (spec §2): SHAKE256 over `"GeneratorsChain" || label`, each 64 bytes of
+/// output mapped to the group.
+fn generators_chain(label: &[u8], count: usize) -> Vec<RistrettoPoint> {
+    let mut shake = Shake256::default();
+    shake.update(b"GeneratorsChain");
+    shake.update(label);
+    let mut reader = shake.finalize_xof();
+    (0..count)
+        .map(|_| {
+            let mut uniform = [0u8; 64];
+            reader.read(&mut uniform);
+            RistrettoPoint::from_uniform_bytes(&uniform)
+        })
+        .collect()
+}
+
+/// One party's chain: `"G"` or `"H"` followed by the party index (LE32).
+fn party_chain(letter: u8, party: usize) -> Vec<RistrettoPoint> {
+    let mut label = [letter, 0, 0, 0, 0];
+    label[1..].copy_from_slice(&(party as u32).to_le_bytes());
+    generators_chain(&label, MAX_BITS)
+}
+
+/// The Bulletproofs `H` generators of every party, which the bulletproofs
+/// crate does not expose: `H[j][k]` is generator `k` of party `j`. Built once.
+pub(crate) fn bulletproof_h() -> &'static [Vec<RistrettoPoint>] {
+    static H: OnceLock<Vec<Vec<RistrettoPoint>>> = OnceLock::new();
+    H.get_or_init(|| {
+        (0..caps::RANGE_STATEMENTS_PER_WIDTH)
+            .map(|j| party_chain(b'H', j))
+            .collect()
+    })
+}
+
+/// The Bulletproofs `G` generators of every party, as the crate exposes them.
+pub(crate) fn bulletproof_g() -> &'static [Vec<RistrettoPoint>] {
+    static G: OnceLock<Vec<Vec<RistrettoPoint>>> = OnceLock::new();
+    G.get_or_init(|| {
+        let gens = bulletproof_gens();
+        (0..caps::RANGE_STATEMENTS_PER_WIDTH)
+            .map(|j| gens.share(j).G(MAX_BITS).copied().collect())
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +84,17 @@ mod tests {
         assert_eq!(pc.B, RISTRETTO_BASEPOINT_POINT);
         assert_ne!(pc.B, pc.B_blinding);
         assert!(std::ptr::eq(bulletproof_gens(), bulletproof_gens()));
+    }
+
+    #[test]
+    fn derived_chains_match_the_crate() {
+        // The crate exposes G: the same derivation must reproduce it, for the
+        // first and the last party. H, derived the same way, is checked
+        // against proofs the crate makes (presentation tests).
+        for j in [0, 1, caps::RANGE_STATEMENTS_PER_WIDTH - 1] {
+            assert_eq!(party_chain(b'G', j), bulletproof_g()[j]);
+            assert_ne!(party_chain(b'H', j), bulletproof_g()[j]);
+        }
+        assert_eq!(bulletproof_h().len(), caps::RANGE_STATEMENTS_PER_WIDTH);
     }
 }

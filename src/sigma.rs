@@ -27,7 +27,7 @@ pub(crate) enum Base {
 }
 
 impl Base {
-    fn point(self) -> RistrettoPoint {
+    pub(crate) fn point(self) -> RistrettoPoint {
         let pc = pedersen_gens();
         match self {
             Base::Value => pc.B,
@@ -117,6 +117,31 @@ pub(crate) fn prove<R: RngCore + CryptoRng>(
     }
 }
 
+/// Replays the verifier's side of the transcript: checks the proof's shape,
+/// binds the statement and the commitments, and returns the challenge; `None`
+/// when the shape is wrong.
+pub(crate) fn replay(
+    t: &mut Transcript,
+    relations: &[Relation],
+    witnesses: usize,
+    proof: &SigmaProof,
+) -> Option<Scalar> {
+    if proof.commitments.len() != relations.len() || proof.responses.len() != witnesses {
+        return None;
+    }
+    if relations
+        .iter()
+        .any(|r| r.terms.iter().any(|(j, _)| *j >= witnesses))
+    {
+        return None;
+    }
+    bind_statement(t, relations, witnesses);
+    for a in &proof.commitments {
+        t.append_point(label::SIGMA_COMMITMENT, a);
+    }
+    Some(t.challenge_scalar(label::SIGMA_CHALLENGE))
+}
+
 /// Verifies `proof` for `relations` over `witnesses` witnesses, appending to `t`.
 ///
 /// Returns `false` when the proof has the wrong shape or any relation fails.
@@ -127,20 +152,9 @@ pub(crate) fn verify(
     witnesses: usize,
     proof: &SigmaProof,
 ) -> bool {
-    if proof.commitments.len() != relations.len() || proof.responses.len() != witnesses {
+    let Some(c) = replay(t, relations, witnesses, proof) else {
         return false;
-    }
-    if relations
-        .iter()
-        .any(|r| r.terms.iter().any(|(j, _)| *j >= witnesses))
-    {
-        return false;
-    }
-    bind_statement(t, relations, witnesses);
-    for a in &proof.commitments {
-        t.append_point(label::SIGMA_COMMITMENT, a);
-    }
-    let c = t.challenge_scalar(label::SIGMA_CHALLENGE);
+    };
     relations
         .iter()
         .zip(&proof.commitments)

@@ -5,6 +5,7 @@ use crate::errors::DecodeError;
 use crate::sigma::SigmaProof;
 use crate::wire::{self, caps, serde_via_bytes, tag, Reader, Writer};
 
+mod equation;
 mod prover;
 pub(crate) mod statements;
 mod verifier;

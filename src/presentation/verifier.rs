@@ -2,18 +2,16 @@
 
 use std::fmt;
 
-use bulletproofs::RangeProof;
-use curve25519_dalek::ristretto::CompressedRistretto;
 use rand_core::{CryptoRng, RngCore};
 use serde::Serialize;
 
+use super::equation::{self, Equation};
 use super::statements::{self, Plan, Points};
 use super::Presentation;
-use crate::generators::{bulletproof_gens, pedersen_gens};
+use crate::credential::RaterPublicKey;
 use crate::policy::Predicate;
 use crate::request::ProofRequest;
 use crate::schema::Category;
-use crate::sigma;
 
 /// Why a presentation does not satisfy a request: what a verifier can act on,
 /// and no finer cryptographic detail (spec §8.2).
@@ -187,6 +185,16 @@ fn reports(request: &ProofRequest, plan: Option<&Plan>) -> Vec<PredicateReport> 
     out
 }
 
+/// The signed message, signature and trusted key of every credential of a
+/// presentation whose structure checks passed.
+pub(crate) struct SignatureCheck<'a> {
+    pub message: Vec<u8>,
+    pub signature: ed25519_dalek::Signature,
+    pub key: &'a RaterPublicKey,
+    pub credential: usize,
+    pub schema: &'a str,
+}
+
 impl Presentation {
     /// Checks this presentation against the verifier's own `request`
     /// (spec §8.1). Every statement is derived from the request and the
@@ -198,21 +206,45 @@ impl Presentation {
         request: &ProofRequest,
         rng: &mut R,
     ) -> Verdict {
+        let outcome = request
+            .plan()
+            .map_err(|_| Rejection::Malformed {
+                detail: "the request is invalid".into(),
+            })
+            .and_then(|plan| {
+                let sigs = self.check_structure(request, &plan)?;
+                for s in &sigs {
+                    s.key
+                        .verifying_key()
+                        .verify_strict(&s.message, &s.signature)
+                        .map_err(|_| s.rejection())?;
+                }
+                let eq = self.equation(request, &plan, rng)?;
+                if equation::holds(&[&eq]) {
+                    Ok(())
+                } else {
+                    Err(Rejection::ProofInvalid)
+                }
+            });
+        self.verdict(request, outcome)
+    }
+
+    /// [`Presentation::verify_with_rng`] with the operating system's RNG.
+    pub fn verify(&self, request: &ProofRequest) -> Verdict {
+        self.verify_with_rng(request, &mut rand_core::OsRng)
+    }
+
+    /// The verdict for `outcome`, listing the request's statements, and the
+    /// disclosed values when satisfied.
+    pub(crate) fn verdict(
+        &self,
+        request: &ProofRequest,
+        outcome: Result<(), Rejection>,
+    ) -> Verdict {
         let plan = request.plan().ok();
         let statements = reports(request, plan.as_ref());
-        let reject = |r: Rejection| Verdict {
-            satisfied: false,
-            rejection: Some(r),
-            statements: statements.clone(),
-            disclosed: Vec::new(),
-        };
-        let Some(plan) = plan else {
-            return reject(Rejection::Malformed {
-                detail: "the request is invalid".into(),
-            });
-        };
-        match self.check(request, &plan, rng) {
-            Ok(()) => Verdict {
+        match (outcome, plan) {
+            (Ok(()), Some(plan)) => Verdict {
                 satisfied: true,
                 rejection: None,
                 disclosed: plan
@@ -233,21 +265,24 @@ impl Presentation {
                     .collect(),
                 statements,
             },
-            Err(r) => reject(r),
+            (outcome, _) => Verdict {
+                satisfied: false,
+                rejection: Some(outcome.err().unwrap_or(Rejection::Malformed {
+                    detail: "the request is invalid".into(),
+                })),
+                statements,
+                disclosed: Vec::new(),
+            },
         }
     }
 
-    /// [`Presentation::verify_with_rng`] with the operating system's RNG.
-    pub fn verify(&self, request: &ProofRequest) -> Verdict {
-        self.verify_with_rng(request, &mut rand_core::OsRng)
-    }
-
-    fn check<R: RngCore + CryptoRng>(
-        &self,
-        request: &ProofRequest,
+    /// Spec §8.1 steps 2 to 6: everything but the signatures and the proofs.
+    /// Returns what the signature checks need.
+    pub(crate) fn check_structure<'a>(
+        &'a self,
+        request: &'a ProofRequest,
         plan: &Plan,
-        rng: &mut R,
-    ) -> Result<(), Rejection> {
+    ) -> Result<Vec<SignatureCheck<'a>>, Rejection> {
         let malformed = |detail: String| Rejection::Malformed { detail };
         if self.request_digest != request.digest() {
             return Err(Rejection::RequestMismatch);
@@ -259,30 +294,33 @@ impl Presentation {
                 self.credentials.len()
             )));
         }
+        let mut sigs = Vec::with_capacity(self.credentials.len());
         for (i, (c, &t)) in self.credentials.iter().zip(&plan.slots).enumerate() {
             let tr = &request.trusted()[t];
-            let schema = tr.schema.id().to_owned();
-            if c.schema_id() != tr.schema.id()
+            let schema = tr.schema.id();
+            if c.schema_id() != schema
                 || c.schema_digest() != &tr.schema.digest()
                 || c.commitments().len() != tr.schema.attributes().len()
             {
                 return Err(Rejection::SchemaMismatch {
                     credential: i,
-                    schema,
+                    schema: schema.to_owned(),
                 });
             }
             let Some(key) = tr.keys.iter().find(|k| k.key_id() == c.key_id()) else {
                 return Err(Rejection::UntrustedRater {
                     credential: i,
-                    schema,
+                    schema: schema.to_owned(),
                 });
             };
-            if c.verify_signature(key).is_err() {
-                return Err(Rejection::BadSignature {
-                    credential: i,
-                    schema,
-                });
-            }
+            let (message, signature) = c.signed_parts();
+            sigs.push(SignatureCheck {
+                message,
+                signature,
+                key,
+                credential: i,
+                schema,
+            });
         }
         if self.disclosed.len() != plan.reveals.len() {
             return Err(malformed(format!(
@@ -291,45 +329,57 @@ impl Presentation {
                 self.disclosed.len()
             )));
         }
-        let groups = plan.groups();
-        let widths: Vec<usize> = groups.iter().map(|(b, _)| *b).collect();
+        let widths: Vec<usize> = plan.groups().iter().map(|(b, _)| *b).collect();
         let found: Vec<usize> = self.range_proofs.iter().map(|g| g.bits).collect();
         if widths != found {
             return Err(malformed(format!(
                 "expected range proofs of widths {widths:?}, found {found:?}"
             )));
         }
-        let points = Points::new(&self.credentials).map_err(|e| malformed(e.to_string()))?;
+        Ok(sigs)
+    }
+
+    /// Spec §8.1 steps 7 to 9: replays the transcript and returns the range
+    /// proofs' and the sigma proof's checks as one equation.
+    pub(crate) fn equation<R: RngCore + CryptoRng>(
+        &self,
+        request: &ProofRequest,
+        plan: &Plan,
+        rng: &mut R,
+    ) -> Result<Equation, Rejection> {
+        let malformed = |e: crate::DecodeError| Rejection::Malformed {
+            detail: e.to_string(),
+        };
+        let points = Points::new(&self.credentials).map_err(malformed)?;
         let mut t = statements::transcript(request, &self.credentials, &self.disclosed);
-        for ((bits, idx), g) in groups.iter().zip(&self.range_proofs) {
+        let mut eq = Equation::default();
+        let identity = statements::identity();
+        for ((bits, idx), g) in plan.groups().iter().zip(&self.range_proofs) {
             statements::bind_group(&mut t, *bits, idx.len());
-            let mut commitments: Vec<CompressedRistretto> = idx
-                .iter()
-                .map(|&i| points.derived(&plan.ranges[i]).map(|p| p.compress()))
-                .collect::<Result<_, _>>()
-                .map_err(|e| malformed(e.to_string()))?;
+            let mut commitments = Vec::with_capacity(statements::padded_len(idx.len()));
+            for &i in idx {
+                let p = points.derived(&plan.ranges[i]).map_err(malformed)?;
+                commitments.push((p.compress(), p));
+            }
             commitments.resize(
                 statements::padded_len(idx.len()),
-                statements::identity().compress(),
+                (identity.compress(), identity),
             );
-            let proof = RangeProof::from_bytes(&g.proof).map_err(|_| Rejection::ProofInvalid)?;
-            proof
-                .verify_multiple_with_rng(
-                    bulletproof_gens(),
-                    pedersen_gens(),
-                    &mut t,
-                    &commitments,
-                    *bits,
-                    rng,
-                )
+            eq.add_range_proof(&mut t, *bits, &commitments, &g.proof, rng)
                 .map_err(|_| Rejection::ProofInvalid)?;
         }
-        let relations = points
-            .relations(plan, &self.disclosed)
-            .map_err(|e| malformed(e.to_string()))?;
-        if !sigma::verify(&mut t, &relations, plan.witness_count(), &self.sigma) {
-            return Err(Rejection::ProofInvalid);
+        let relations = points.relations(plan, &self.disclosed).map_err(malformed)?;
+        eq.add_sigma(&mut t, &relations, plan.witness_count(), &self.sigma, rng)
+            .map_err(|_| Rejection::ProofInvalid)?;
+        Ok(eq)
+    }
+}
+
+impl SignatureCheck<'_> {
+    pub(crate) fn rejection(&self) -> Rejection {
+        Rejection::BadSignature {
+            credential: self.credential,
+            schema: self.schema.to_owned(),
         }
-        Ok(())
     }
 }
