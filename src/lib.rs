@@ -21,8 +21,11 @@ pub use credential::{
 pub use errors::{DecodeError, Error, PolicyError, Result};
 pub use generators::{bulletproof_gens, pedersen_gens};
 pub use policy::{parse_policy, AttrRef, Comparison, Date, ParseError, Predicate, Term};
+#[cfg(feature = "parallel")]
+pub use presentation::verify_batch_parallel;
 pub use presentation::{
-    AttributeUse, Disclosure, PredicateReport, Presentation, Rejection, Verdict,
+    verify_batch, verify_batch_with_rng, AttributeUse, Disclosure, PredicateReport, Presentation,
+    Rejection, Verdict,
 };
 pub use request::{ProofRequest, RequestBuilder, TrustedRater};
 pub use schema::{Attribute, AttributeKind, Category, Schema, DATE_MAX};

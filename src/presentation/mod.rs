@@ -5,11 +5,15 @@ use crate::errors::DecodeError;
 use crate::sigma::SigmaProof;
 use crate::wire::{self, caps, serde_via_bytes, tag, Reader, Writer};
 
+mod batch;
 mod equation;
 mod prover;
 pub(crate) mod statements;
 mod verifier;
 
+#[cfg(feature = "parallel")]
+pub use batch::verify_batch_parallel;
+pub use batch::{verify_batch, verify_batch_with_rng};
 pub use verifier::{AttributeUse, Disclosure, PredicateReport, Rejection, Verdict};
 
 /// One aggregated Bulletproofs range proof over all statements of one width.

@@ -1,0 +1,146 @@
+//! Batch verification of many presentations (spec §8.3).
+
+use curve25519_dalek::edwards::CompressedEdwardsY;
+use rand_core::{CryptoRng, RngCore};
+
+use super::equation::{self, Equation};
+use super::verifier::SignatureCheck;
+use super::{Presentation, Rejection, Verdict};
+use crate::request::ProofRequest;
+
+type Outcome = Result<(), Rejection>;
+
+/// Whether a signature passes the checks `verify_strict` makes beyond the
+/// verification equation: a key and an `R` that are not of small order, and a
+/// canonical `R`.
+fn strict_form(s: &SignatureCheck<'_>) -> bool {
+    if s.key.verifying_key().is_weak() {
+        return false;
+    }
+    let r = CompressedEdwardsY(s.signature.r_bytes().to_owned());
+    match r.decompress() {
+        Some(p) => !p.is_small_order() && p.compress() == r,
+        None => false,
+    }
+}
+
+/// Verifies many `(request, presentation)` pairs together and returns one
+/// verdict per pair, in order, equal to what [`Presentation::verify`] returns
+/// for each (spec §8.3).
+///
+/// The rater signatures are checked with ed25519-dalek's batch verification,
+/// and every range-proof and sigma equation of every presentation, each
+/// weighted by a fresh random scalar, with one multiscalar multiplication.
+/// When a combined check fails, the failing presentations are found by
+/// bisection. The caller must still refuse a nonce answered before.
+pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
+    items: &[(&ProofRequest, &Presentation)],
+    rng: &mut R,
+) -> Vec<Verdict> {
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; items.len()];
+    let mut plans = Vec::with_capacity(items.len());
+    let mut signatures: Vec<(usize, SignatureCheck<'_>)> = Vec::new();
+    for (i, (request, presentation)) in items.iter().enumerate() {
+        let plan = request.plan().ok();
+        match &plan {
+            None => {
+                outcomes[i] = Some(Err(Rejection::Malformed {
+                    detail: "the request is invalid".into(),
+                }))
+            }
+            Some(plan) => match presentation.check_structure(request, plan) {
+                Ok(sigs) => signatures.extend(sigs.into_iter().map(|s| (i, s))),
+                Err(r) => outcomes[i] = Some(Err(r)),
+            },
+        }
+        plans.push(plan);
+    }
+
+    // Signatures: one batch; on failure, each strictly, in credential order.
+    let batch_ok = signatures.iter().all(|(_, s)| strict_form(s)) && {
+        let messages: Vec<&[u8]> = signatures
+            .iter()
+            .map(|(_, s)| s.message.as_slice())
+            .collect();
+        let sigs: Vec<_> = signatures.iter().map(|(_, s)| s.signature).collect();
+        let keys: Vec<_> = signatures
+            .iter()
+            .map(|(_, s)| *s.key.verifying_key())
+            .collect();
+        ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok()
+    };
+    if !batch_ok {
+        for (i, s) in &signatures {
+            if outcomes[*i].is_none()
+                && s.key
+                    .verifying_key()
+                    .verify_strict(&s.message, &s.signature)
+                    .is_err()
+            {
+                outcomes[*i] = Some(Err(s.rejection()));
+            }
+        }
+    }
+
+    // Proofs: one equation per presentation, checked together.
+    let mut equations: Vec<(usize, Equation)> = Vec::new();
+    for (i, ((request, presentation), plan)) in items.iter().zip(&plans).enumerate() {
+        if outcomes[i].is_some() {
+            continue;
+        }
+        let Some(plan) = plan else { continue };
+        match presentation.equation(request, plan, rng) {
+            Ok(eq) => equations.push((i, eq)),
+            Err(r) => outcomes[i] = Some(Err(r)),
+        }
+    }
+    let refs: Vec<(usize, &Equation)> = equations.iter().map(|(i, e)| (*i, e)).collect();
+    bisect(&refs, &mut outcomes);
+
+    items
+        .iter()
+        .zip(outcomes)
+        .map(|((request, presentation), o)| presentation.verdict(request, o.unwrap_or(Ok(()))))
+        .collect()
+}
+
+/// Marks every presentation in `eqs` satisfied when their sum holds, else
+/// splits them in halves until the failing ones are found.
+fn bisect(eqs: &[(usize, &Equation)], outcomes: &mut [Option<Outcome>]) {
+    if eqs.is_empty() {
+        return;
+    }
+    let all: Vec<&Equation> = eqs.iter().map(|(_, e)| *e).collect();
+    if equation::holds(&all) {
+        for (i, _) in eqs {
+            outcomes[*i] = Some(Ok(()));
+        }
+    } else if let [(i, _)] = eqs {
+        outcomes[*i] = Some(Err(Rejection::ProofInvalid));
+    } else {
+        let (a, b) = eqs.split_at(eqs.len() / 2);
+        bisect(a, outcomes);
+        bisect(b, outcomes);
+    }
+}
+
+/// [`verify_batch_with_rng`] with the operating system's RNG.
+pub fn verify_batch(items: &[(&ProofRequest, &Presentation)]) -> Vec<Verdict> {
+    verify_batch_with_rng(items, &mut rand_core::OsRng)
+}
+
+/// [`verify_batch`] split across the threads of rayon's global pool: each
+/// thread batch-verifies a contiguous share of `items`.
+#[cfg(feature = "parallel")]
+pub fn verify_batch_parallel(items: &[(&ProofRequest, &Presentation)]) -> Vec<Verdict> {
+    use rayon::prelude::*;
+    let threads = rayon::current_num_threads().max(1);
+    let share = items.len().div_ceil(threads).max(1);
+    items
+        .par_chunks(share)
+        .map(verify_batch)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect()
+}
