@@ -574,22 +574,35 @@ impl Credential {
     }
 
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Self::read_full(r).map(|(c, _, _)| c)
+    }
+
+    /// Reads a credential and keeps its points decompressed.
+    pub(crate) fn read_full(
+        r: &mut Reader<'_>,
+    ) -> Result<(Self, Vec<RistrettoPoint>, RistrettoPoint), DecodeError> {
         let key_id = KeyId(r.array()?);
         let schema_id = r.string("schema id", caps::IDENT_LEN)?;
         crate::schema::check_ident(&schema_id, "schema id").map_err(DecodeError::Invalid)?;
         let schema_digest = r.array()?;
         let n = r.count("commitments", caps::ATTRIBUTES)?;
-        let commitments = (0..n)
-            .map(|_| r.point("attribute commitment"))
-            .collect::<Result<_, _>>()?;
-        Ok(Credential {
+        let mut commitments = Vec::with_capacity(n);
+        let mut points = Vec::with_capacity(n);
+        for _ in 0..n {
+            let p = r.full_point("attribute commitment")?;
+            commitments.push(p.compressed);
+            points.push(p.point);
+        }
+        let holder = r.full_point("holder commitment")?;
+        let c = Credential {
             key_id,
             schema_id,
             schema_digest,
             commitments,
-            holder: r.point("holder commitment")?,
+            holder: holder.compressed,
             signature: r.array()?,
-        })
+        };
+        Ok((c, points, holder.point))
     }
 
     /// The canonical encoding (spec §3.6).

@@ -5,7 +5,7 @@
 //! shared between relations prove equality: the holder's link secret appears in
 //! the holder relation of every credential, which binds them to one holder.
 
-use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use merlin::Transcript;
@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 use crate::errors::DecodeError;
 use crate::generators::pedersen_gens;
 use crate::transcript::{label, TranscriptProtocol};
-use crate::wire::{caps, Reader, Writer};
+use crate::wire::{caps, Point, Reader, Writer};
 
 /// Which Pedersen generator a term uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub(crate) const MAX_ELEMENTS: usize = 2 * caps::CREDENTIALS + caps::PREDICATES 
 /// A proof: one commitment per relation, one response per witness.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct SigmaProof {
-    pub commitments: Vec<CompressedRistretto>,
+    pub commitments: Vec<Point>,
     pub responses: Vec<Scalar>,
 }
 
@@ -92,18 +92,17 @@ pub(crate) fn prove<R: RngCore + CryptoRng>(
             .map(|_| Scalar::random(&mut trng))
             .collect(),
     );
-    let commitments: Vec<CompressedRistretto> = relations
+    let commitments: Vec<Point> = relations
         .iter()
         .map(|r| {
-            RistrettoPoint::vartime_multiscalar_mul(
+            Point::new(RistrettoPoint::vartime_multiscalar_mul(
                 r.terms.iter().map(|(j, _)| nonces[*j]),
                 r.terms.iter().map(|(_, b)| b.point()),
-            )
-            .compress()
+            ))
         })
         .collect();
     for a in &commitments {
-        t.append_point(label::SIGMA_COMMITMENT, a);
+        t.append_point(label::SIGMA_COMMITMENT, &a.compressed);
     }
     let c = t.challenge_scalar(label::SIGMA_CHALLENGE);
     let responses = nonces
@@ -137,7 +136,7 @@ pub(crate) fn replay(
     }
     bind_statement(t, relations, witnesses);
     for a in &proof.commitments {
-        t.append_point(label::SIGMA_COMMITMENT, a);
+        t.append_point(label::SIGMA_COMMITMENT, &a.compressed);
     }
     Some(t.challenge_scalar(label::SIGMA_CHALLENGE))
 }
@@ -162,10 +161,7 @@ pub(crate) fn verify(
 }
 
 /// Checks `Σ z_j·G_j - c·lhs - A == 0`.
-fn relation_holds(r: &Relation, a: &CompressedRistretto, z: &[Scalar], c: &Scalar) -> bool {
-    let Some(a) = a.decompress() else {
-        return false;
-    };
+fn relation_holds(r: &Relation, a: &Point, z: &[Scalar], c: &Scalar) -> bool {
     let mut scalars = Vec::with_capacity(r.terms.len() + 2);
     let mut points = Vec::with_capacity(r.terms.len() + 2);
     for (j, base) in &r.terms {
@@ -178,7 +174,7 @@ fn relation_holds(r: &Relation, a: &CompressedRistretto, z: &[Scalar], c: &Scala
     scalars.push(-c);
     points.push(r.lhs);
     scalars.push(-Scalar::ONE);
-    points.push(a);
+    points.push(a.point);
     RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
 }
 
@@ -186,7 +182,7 @@ impl SigmaProof {
     pub(crate) fn write(&self, w: &mut Writer) {
         w.count(self.commitments.len());
         for a in &self.commitments {
-            w.point(a);
+            w.point(&a.compressed);
         }
         w.count(self.responses.len());
         for z in &self.responses {
@@ -197,7 +193,7 @@ impl SigmaProof {
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let n = r.count("sigma commitments", MAX_ELEMENTS)?;
         let commitments = (0..n)
-            .map(|_| r.point("sigma commitment"))
+            .map(|_| r.full_point("sigma commitment"))
             .collect::<Result<_, _>>()?;
         let m = r.count("sigma responses", MAX_ELEMENTS)?;
         let responses = (0..m)

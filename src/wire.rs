@@ -180,9 +180,13 @@ impl<'a> Reader<'a> {
         String::from_utf8(b.to_vec()).map_err(|_| DecodeError::Invalid(format!("UTF-8 in {what}")))
     }
     pub fn point(&mut self, what: &'static str) -> Result<CompressedRistretto, DecodeError> {
-        let p = CompressedRistretto(self.array()?);
-        decompress(&p, what)?;
-        Ok(p)
+        Ok(self.full_point(what)?.compressed)
+    }
+    /// A point, kept decompressed as well.
+    pub fn full_point(&mut self, what: &'static str) -> Result<Point, DecodeError> {
+        let compressed = CompressedRistretto(self.array()?);
+        let point = decompress(&compressed, what)?;
+        Ok(Point { compressed, point })
     }
     pub fn scalar(&mut self, what: &'static str) -> Result<Scalar, DecodeError> {
         canonical_scalar(self.array()?, what)
@@ -194,6 +198,36 @@ impl<'a> Reader<'a> {
         } else {
             Err(DecodeError::TrailingBytes(self.buf.len()))
         }
+    }
+}
+
+/// A point with its canonical encoding, decompressed once when decoded.
+#[derive(Clone, Copy)]
+pub(crate) struct Point {
+    pub compressed: CompressedRistretto,
+    pub point: RistrettoPoint,
+}
+
+impl Point {
+    pub fn new(point: RistrettoPoint) -> Self {
+        Point {
+            compressed: point.compress(),
+            point,
+        }
+    }
+}
+
+impl PartialEq for Point {
+    fn eq(&self, other: &Self) -> bool {
+        self.compressed == other.compressed
+    }
+}
+
+impl Eq for Point {}
+
+impl std::fmt::Debug for Point {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.compressed.fmt(f)
     }
 }
 

@@ -3,16 +3,17 @@
 //! §8.3). One presentation's equations, or many presentations', are checked
 //! with one multiscalar multiplication.
 
-use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 
+use crate::errors::DecodeError;
 use crate::generators::{bulletproof_g, bulletproof_h, pedersen_gens, MAX_BITS};
 use crate::sigma::{self, Base, Relation, SigmaProof};
 use crate::transcript::TranscriptProtocol;
-use crate::wire::{self, caps};
+use crate::wire::{caps, Point, Reader};
 
 /// Coefficients of one range group's generators `G_{j,k}`, `H_{j,k}`, `j < m`,
 /// `k < n`, stored at `j·n + k`.
@@ -37,79 +38,83 @@ pub(crate) struct Equation {
 #[derive(Debug)]
 pub(crate) struct Invalid;
 
-/// The fields of a range proof, in the layout of bulletproofs' `to_bytes`.
+/// The fields of a range proof, in the layout of bulletproofs' `to_bytes`
+/// (spec §3.9), with every point decompressed once.
 #[allow(non_snake_case)]
-struct RangeProofParts {
-    A: CompressedRistretto,
-    S: CompressedRistretto,
-    T_1: CompressedRistretto,
-    T_2: CompressedRistretto,
+#[derive(Clone, Debug)]
+pub(crate) struct RangeProofParts {
+    A: Point,
+    S: Point,
+    T_1: Point,
+    T_2: Point,
     t_x: Scalar,
     t_x_blinding: Scalar,
     e_blinding: Scalar,
-    L: Vec<CompressedRistretto>,
-    R: Vec<CompressedRistretto>,
+    L: Vec<Point>,
+    R: Vec<Point>,
     a: Scalar,
     b: Scalar,
 }
 
-fn chunk(bytes: &[u8], i: usize) -> Result<[u8; 32], Invalid> {
-    let c = bytes.get(32 * i..32 * i + 32).ok_or(Invalid)?;
-    let mut a = [0u8; 32];
-    a.copy_from_slice(c);
-    Ok(a)
-}
-
 impl RangeProofParts {
+    /// Strict decoding: four points, three scalars, `q ≤ 12` pairs of points,
+    /// two scalars; every point decompresses, every scalar is canonical.
     #[allow(non_snake_case)]
-    fn parse(bytes: &[u8]) -> Result<Self, Invalid> {
+    pub fn parse(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let bad = || DecodeError::Invalid("range proof layout".into());
         if bytes.len() % 32 != 0 || bytes.len() < 9 * 32 {
-            return Err(Invalid);
+            return Err(bad());
         }
         let n = bytes.len() / 32;
-        if (n - 9) % 2 != 0 {
-            return Err(Invalid);
+        if (n - 9) % 2 != 0 || (n - 9) / 2 > 12 {
+            return Err(bad());
         }
         let q = (n - 9) / 2;
-        let point = |i| chunk(bytes, i).map(CompressedRistretto);
-        let scalar = |i| {
-            chunk(bytes, i)
-                .and_then(|a| wire::canonical_scalar(a, "range proof").map_err(|_| Invalid))
-        };
+        let mut r = Reader::new(bytes)?;
+        let A = r.full_point("range proof point")?;
+        let S = r.full_point("range proof point")?;
+        let T_1 = r.full_point("range proof point")?;
+        let T_2 = r.full_point("range proof point")?;
+        let t_x = r.scalar("range proof scalar")?;
+        let t_x_blinding = r.scalar("range proof scalar")?;
+        let e_blinding = r.scalar("range proof scalar")?;
         let mut L = Vec::with_capacity(q);
         let mut R = Vec::with_capacity(q);
-        for r in 0..q {
-            L.push(point(7 + 2 * r)?);
-            R.push(point(8 + 2 * r)?);
+        for _ in 0..q {
+            L.push(r.full_point("range proof point")?);
+            R.push(r.full_point("range proof point")?);
         }
+        let a = r.scalar("range proof scalar")?;
+        let b = r.scalar("range proof scalar")?;
+        r.finish()?;
         Ok(RangeProofParts {
-            A: point(0)?,
-            S: point(1)?,
-            T_1: point(2)?,
-            T_2: point(3)?,
-            t_x: scalar(4)?,
-            t_x_blinding: scalar(5)?,
-            e_blinding: scalar(6)?,
+            A,
+            S,
+            T_1,
+            T_2,
+            t_x,
+            t_x_blinding,
+            e_blinding,
             L,
             R,
-            a: scalar(n - 2)?,
-            b: scalar(n - 1)?,
+            a,
+            b,
         })
     }
 }
 
 /// Appends a point that must not be the identity, as bulletproofs'
-/// `validate_and_append_point` does, and returns it decompressed.
+/// `validate_and_append_point` does.
 fn validated(
     t: &mut Transcript,
     label: &'static [u8],
-    p: &CompressedRistretto,
+    p: &Point,
 ) -> Result<RistrettoPoint, Invalid> {
-    if p.is_identity() {
+    if p.compressed.is_identity() {
         return Err(Invalid);
     }
-    t.append_point(label, p);
-    p.decompress().ok_or(Invalid)
+    t.append_point(label, &p.compressed);
+    Ok(p.point)
 }
 
 /// `Σ_{i<n} x^i`.
@@ -135,8 +140,8 @@ impl Equation {
         &mut self,
         t: &mut Transcript,
         n: usize,
-        commitments: &[(CompressedRistretto, RistrettoPoint)],
-        proof: &[u8],
+        commitments: &[Point],
+        p: &RangeProofParts,
         rng: &mut R,
     ) -> Result<(), Invalid> {
         let m = commitments.len();
@@ -148,7 +153,6 @@ impl Equation {
         {
             return Err(Invalid);
         }
-        let p = RangeProofParts::parse(proof)?;
         let N = n * m;
         let q = p.L.len();
         if q >= 32 || N != 1 << q {
@@ -158,8 +162,8 @@ impl Equation {
         t.append_message(b"dom-sep", b"rangeproof v1");
         t.append_u64(b"n", n as u64);
         t.append_u64(b"m", m as u64);
-        for (V, _) in commitments {
-            t.append_point(b"V", V);
+        for V in commitments {
+            t.append_point(b"V", &V.compressed);
         }
         let A = validated(t, b"A", &p.A)?;
         let S = validated(t, b"S", &p.S)?;
@@ -212,8 +216,8 @@ impl Equation {
             self.dynamic.push((rho * uis, r));
         }
         let mut z_j = rho * c * zz;
-        for (_, V) in commitments {
-            self.dynamic.push((z_j, *V));
+        for V in commitments {
+            self.dynamic.push((z_j, V.point));
             z_j *= z;
         }
         self.b_blinding -= rho * (p.e_blinding + c * p.t_x_blinding);
@@ -259,7 +263,7 @@ impl Equation {
                 }
             }
             self.dynamic.push((-(rho * c), r.lhs));
-            self.dynamic.push((-rho, a.decompress().ok_or(Invalid)?));
+            self.dynamic.push((-rho, a.point));
         }
         Ok(())
     }
@@ -331,19 +335,27 @@ mod tests {
     use super::*;
     use crate::generators::bulletproof_gens;
     use bulletproofs::RangeProof;
+    use curve25519_dalek::ristretto::CompressedRistretto;
     use proptest::prelude::*;
     use rand::rngs::OsRng;
 
     /// Our replay of a range proof, on a fresh transcript.
     fn ours(n: usize, v: &[CompressedRistretto], proof: &[u8]) -> bool {
-        let commitments: Option<Vec<_>> =
-            v.iter().map(|c| c.decompress().map(|p| (*c, p))).collect();
-        let Some(commitments) = commitments else {
+        let commitments: Option<Vec<_>> = v
+            .iter()
+            .map(|c| {
+                c.decompress().map(|point| Point {
+                    compressed: *c,
+                    point,
+                })
+            })
+            .collect();
+        let (Some(commitments), Ok(parts)) = (commitments, RangeProofParts::parse(proof)) else {
             return false;
         };
         let mut eq = Equation::default();
         let mut t = Transcript::new(b"cross-check");
-        eq.add_range_proof(&mut t, n, &commitments, proof, &mut OsRng)
+        eq.add_range_proof(&mut t, n, &commitments, &parts, &mut OsRng)
             .is_ok()
             && holds(&[&eq])
     }

@@ -3,7 +3,9 @@
 use crate::credential::Credential;
 use crate::errors::DecodeError;
 use crate::sigma::SigmaProof;
-use crate::wire::{self, caps, serde_via_bytes, tag, Reader, Writer};
+use crate::wire::{caps, serde_via_bytes, tag, Reader, Writer};
+use equation::RangeProofParts;
+use statements::Points;
 
 mod batch;
 mod equation;
@@ -17,11 +19,28 @@ pub use batch::{verify_batch, verify_batch_with_rng};
 pub use verifier::{AttributeUse, Disclosure, PredicateReport, Rejection, Verdict};
 
 /// One aggregated Bulletproofs range proof over all statements of one width.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) struct RangeGroupProof {
     pub bits: usize,
     pub proof: Vec<u8>,
+    /// `proof`, decoded once.
+    pub parts: RangeProofParts,
 }
+
+impl RangeGroupProof {
+    pub fn new(bits: usize, proof: Vec<u8>) -> Result<Self, DecodeError> {
+        let parts = RangeProofParts::parse(&proof)?;
+        Ok(RangeGroupProof { bits, proof, parts })
+    }
+}
+
+impl PartialEq for RangeGroupProof {
+    fn eq(&self, other: &Self) -> bool {
+        self.bits == other.bits && self.proof == other.proof
+    }
+}
+
+impl Eq for RangeGroupProof {}
 
 /// A presentation (spec §7.2): the credentials' public parts, the disclosed
 /// values, one aggregated range proof per bit width in use, and one sigma
@@ -29,43 +48,29 @@ pub(crate) struct RangeGroupProof {
 ///
 /// It carries no hidden value: the range proofs and the sigma proof are zero
 /// knowledge, and every commitment is hiding.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Presentation {
     request_digest: [u8; 32],
     credentials: Vec<Credential>,
     disclosed: Vec<u64>,
     range_proofs: Vec<RangeGroupProof>,
     sigma: SigmaProof,
+    /// The credentials' commitments, decompressed once.
+    points: Points,
 }
 
-/// Checks the layout of a bulletproofs range proof (its `to_bytes` form): four
-/// points, three scalars, `lg` pairs of points, two scalars; every point must
-/// decompress and every scalar be canonical.
-fn check_range_proof(bytes: &[u8]) -> Result<(), DecodeError> {
-    let bad = || DecodeError::Invalid("range proof layout".into());
-    if bytes.len() % 32 != 0 {
-        return Err(bad());
+impl PartialEq for Presentation {
+    fn eq(&self, other: &Self) -> bool {
+        // `points` is derived from `credentials`.
+        self.request_digest == other.request_digest
+            && self.credentials == other.credentials
+            && self.disclosed == other.disclosed
+            && self.range_proofs == other.range_proofs
+            && self.sigma == other.sigma
     }
-    let n = bytes.len() / 32;
-    if n < 9 || (n - 9) % 2 != 0 || (n - 9) / 2 > 12 {
-        return Err(bad());
-    }
-    for (i, chunk) in bytes.chunks_exact(32).enumerate() {
-        let mut a = [0u8; 32];
-        a.copy_from_slice(chunk);
-        let is_scalar = (4..7).contains(&i) || i >= n - 2;
-        if is_scalar {
-            wire::canonical_scalar(a, "range proof scalar")?;
-        } else {
-            wire::decompress(
-                &curve25519_dalek::ristretto::CompressedRistretto(a),
-                "range proof point",
-            )?;
-        }
-    }
-    bulletproofs::RangeProof::from_bytes(bytes).map_err(|_| bad())?;
-    Ok(())
 }
+
+impl Eq for Presentation {}
 
 impl Presentation {
     /// The digest of the request this presentation answers.
@@ -80,6 +85,19 @@ impl Presentation {
     /// The disclosed values, in the order of the request's `reveal` predicates.
     pub fn disclosed(&self) -> &[u64] {
         &self.disclosed
+    }
+
+    /// The bit width and the padded statement count of each aggregated range
+    /// proof, in order: what the proofs cost, and nothing about the values.
+    pub fn range_proof_shapes(&self) -> Vec<(usize, usize)> {
+        self.range_proofs
+            .iter()
+            .map(|g| {
+                // (9 + 2·log2(bits·m))·32 bytes, checked when decoded or proven.
+                let rounds = (g.proof.len() / 32).saturating_sub(9) / 2;
+                (g.bits, (1usize << rounds.min(12)) / g.bits.max(1))
+            })
+            .collect()
     }
 
     /// The canonical encoding (spec §3.9).
@@ -111,9 +129,14 @@ impl Presentation {
         let mut r = Reader::header(bytes, tag::PRESENTATION, "presentation")?;
         let request_digest = r.array()?;
         let n = r.count("credentials", caps::CREDENTIALS)?;
-        let credentials = (0..n)
-            .map(|_| Credential::read(&mut r))
-            .collect::<Result<_, _>>()?;
+        let mut credentials = Vec::with_capacity(n);
+        let mut points = Points::default();
+        for _ in 0..n {
+            let (c, attrs, holder) = Credential::read_full(&mut r)?;
+            credentials.push(c);
+            points.attrs.push(attrs);
+            points.holders.push(holder);
+        }
         let n = r.count("disclosed values", caps::PREDICATES)?;
         let disclosed = (0..n).map(|_| r.u64()).collect::<Result<_, _>>()?;
         let n = r.count("range proofs", statements::WIDTHS.len())?;
@@ -129,8 +152,7 @@ impl Presentation {
                 ));
             }
             let proof = r.bytes("range proof", caps::RANGE_PROOF_LEN)?.to_vec();
-            check_range_proof(&proof)?;
-            range_proofs.push(RangeGroupProof { bits, proof });
+            range_proofs.push(RangeGroupProof::new(bits, proof)?);
         }
         let sigma = SigmaProof::read(&mut r)?;
         r.finish()?;
@@ -140,6 +162,7 @@ impl Presentation {
             disclosed,
             range_proofs,
             sigma,
+            points,
         })
     }
 }

@@ -118,13 +118,11 @@ impl Presentation {
                 rng,
             )
             .map_err(|_| Error::Proving)?;
-            range_proofs.push(RangeGroupProof {
-                bits,
-                proof: proof.to_bytes(),
-            });
+            range_proofs.push(RangeGroupProof::new(bits, proof.to_bytes())?);
         }
 
-        let relations = Points::new(&public)?.relations(&plan, &disclosed)?;
+        let points = Points::new(&public)?;
+        let relations = points.relations(&plan, &disclosed)?;
         let sigma = sigma::prove(&mut t, &relations, &witnesses, rng);
         Ok(Presentation {
             request_digest: request.digest(),
@@ -132,6 +130,7 @@ impl Presentation {
             disclosed,
             range_proofs,
             sigma,
+            points,
         })
     }
 

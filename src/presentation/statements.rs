@@ -9,7 +9,6 @@ use merlin::Transcript;
 
 use crate::credential::{holder_relation, Credential};
 use crate::errors::{DecodeError, PolicyError};
-use crate::generators::pedersen_gens;
 use crate::policy::{Comparison, Predicate};
 use crate::request::ProofRequest;
 use crate::sigma::{Base, Relation};
@@ -304,6 +303,7 @@ pub(crate) fn scalar_i128(x: i128) -> Scalar {
 }
 
 /// The decompressed commitments of the credentials in slot order.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Points {
     pub attrs: Vec<Vec<RistrettoPoint>>,
     pub holders: Vec<RistrettoPoint>,
@@ -337,16 +337,26 @@ impl Points {
     }
 
     /// `Σ w·C + constant·B`: the commitment a range statement is about.
+    /// (`B` is the ristretto basepoint, so `constant·B` uses its table.)
     pub fn derived(&self, st: &RangeStatement) -> Result<RistrettoPoint, DecodeError> {
-        let mut scalars = Vec::with_capacity(st.terms.len() + 1);
-        let mut points = Vec::with_capacity(st.terms.len() + 1);
+        let mut acc = RistrettoPoint::mul_base(&scalar_i128(st.constant));
+        let mut scalars = Vec::new();
+        let mut points = Vec::new();
         for &(slot, attr, w) in &st.terms {
-            scalars.push(scalar_i128(w));
-            points.push(self.attr(slot, attr)?);
+            let c = self.attr(slot, attr)?;
+            match w {
+                1 => acc += c,
+                -1 => acc -= c,
+                _ => {
+                    scalars.push(scalar_i128(w));
+                    points.push(c);
+                }
+            }
         }
-        scalars.push(scalar_i128(st.constant));
-        points.push(pedersen_gens().B);
-        Ok(RistrettoPoint::vartime_multiscalar_mul(scalars, points))
+        if !points.is_empty() {
+            acc += RistrettoPoint::vartime_multiscalar_mul(scalars, points);
+        }
+        Ok(acc)
     }
 
     /// The sigma relations: holder binding for every slot with the shared link
@@ -368,7 +378,7 @@ impl Points {
                     .get(d)
                     .ok_or(DecodeError::Invalid("disclosed value count".into()))?,
             };
-            let lhs = self.attr(o.slot, o.attr)? - Scalar::from(v) * pedersen_gens().B;
+            let lhs = self.attr(o.slot, o.attr)? - RistrettoPoint::mul_base(&Scalar::from(v));
             rels.push(Relation {
                 lhs,
                 terms: vec![(1 + k + j, Base::Blinding)],

@@ -6,12 +6,13 @@ use rand_core::{CryptoRng, RngCore};
 use serde::Serialize;
 
 use super::equation::{self, Equation};
-use super::statements::{self, Plan, Points};
+use super::statements::{self, Plan};
 use super::Presentation;
 use crate::credential::RaterPublicKey;
 use crate::policy::Predicate;
 use crate::request::ProofRequest;
 use crate::schema::Category;
+use crate::wire::Point;
 
 /// Why a presentation does not satisfy a request: what a verifier can act on,
 /// and no finer cryptographic detail (spec §8.2).
@@ -350,7 +351,7 @@ impl Presentation {
         let malformed = |e: crate::DecodeError| Rejection::Malformed {
             detail: e.to_string(),
         };
-        let points = Points::new(&self.credentials).map_err(malformed)?;
+        let points = &self.points;
         let mut t = statements::transcript(request, &self.credentials, &self.disclosed);
         let mut eq = Equation::default();
         let identity = statements::identity();
@@ -359,13 +360,10 @@ impl Presentation {
             let mut commitments = Vec::with_capacity(statements::padded_len(idx.len()));
             for &i in idx {
                 let p = points.derived(&plan.ranges[i]).map_err(malformed)?;
-                commitments.push((p.compress(), p));
+                commitments.push(Point::new(p));
             }
-            commitments.resize(
-                statements::padded_len(idx.len()),
-                (identity.compress(), identity),
-            );
-            eq.add_range_proof(&mut t, *bits, &commitments, &g.proof, rng)
+            commitments.resize(statements::padded_len(idx.len()), Point::new(identity));
+            eq.add_range_proof(&mut t, *bits, &commitments, &g.parts, rng)
                 .map_err(|_| Rejection::ProofInvalid)?;
         }
         let relations = points.relations(plan, &self.disclosed).map_err(malformed)?;

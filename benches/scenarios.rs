@@ -1,0 +1,344 @@
+//! Scenarios shared by the criterion benches and `examples/bench_report.rs`:
+//! the presentations to measure, and the raw Bulletproofs baseline of the
+//! same statements (same widths, same aggregation).
+#![allow(dead_code)]
+
+use bulletproofs::RangeProof;
+use credence::*;
+use curve25519_dalek::ristretto::CompressedRistretto;
+use curve25519_dalek::scalar::Scalar;
+use merlin::Transcript;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+pub fn rng(seed: u64) -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(seed)
+}
+
+fn attr(name: &str, kind: AttributeKind, category: Category) -> Attribute {
+    Attribute {
+        name: name.into(),
+        kind,
+        category,
+    }
+}
+
+fn uint(name: &str, max: u64, category: Category) -> Attribute {
+    attr(name, AttributeKind::Uint { max }, category)
+}
+
+fn validity() -> Attribute {
+    attr("valid_until", AttributeKind::Date, Category::Validity)
+}
+
+pub fn date(s: &str) -> Date {
+    Date::parse(s).expect("date")
+}
+
+pub fn a(s: &str) -> AttrRef {
+    AttrRef::parse(s).expect("attribute")
+}
+
+/// A rater with its schema.
+pub struct Rater {
+    pub key: RaterSigningKey,
+    pub schema: Schema,
+}
+
+impl Rater {
+    pub fn new(schema: Schema, seed: u64) -> Self {
+        Rater {
+            key: RaterSigningKey::generate(&mut rng(seed)),
+            schema,
+        }
+    }
+
+    /// An issuance request of `link` for this rater.
+    pub fn request(&self, link: &LinkSecret, seed: u64) -> (IssuanceRequest, PendingIssuance) {
+        link.issuance_request_with_rng(&self.key.public_key(), &self.schema, &mut rng(seed))
+    }
+
+    pub fn issue(
+        &self,
+        link: &LinkSecret,
+        values: &[(&str, u64)],
+        seed: u64,
+    ) -> Vec<HeldCredential> {
+        let (req, pending) = self.request(link, seed);
+        let issued = self
+            .key
+            .issue_with_rng(&self.schema, &req, values, 1, &mut rng(seed + 1))
+            .expect("issue");
+        pending.accept(link, &self.schema, issued).expect("accept")
+    }
+}
+
+/// A request, and a subject who can answer it.
+pub struct Scenario {
+    pub name: String,
+    pub request: ProofRequest,
+    pub link: LinkSecret,
+    pub held: Vec<HeldCredential>,
+}
+
+impl Scenario {
+    pub fn prove(&self, seed: u64) -> Presentation {
+        Presentation::prove_with_rng(&self.request, &self.link, &self.held, &mut rng(seed))
+            .expect("prove")
+    }
+    /// The number of rater signatures a verifier checks.
+    pub fn signatures(&self) -> usize {
+        self.prove(0).credentials().len()
+    }
+}
+
+const UNTIL: &str = "2027-12-31";
+const ON: &str = "2027-03-01";
+
+/// `x >= 0` on an attribute of maximum `2^bits - 1`: one statement of `bits`
+/// bits, beside the credential's 16-bit validity statement.
+pub fn at_least(bits: u32) -> Scenario {
+    let max = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
+    let rater = Rater::new(
+        Schema::new(
+            "r",
+            1,
+            vec![uint("x", max, Category::Financial), validity()],
+        )
+        .expect("schema"),
+        bits as u64,
+    );
+    let link = LinkSecret::generate(&mut rng(100 + bits as u64));
+    let held = rater.issue(
+        &link,
+        &[("x", max / 3), ("valid_until", date(UNTIL).days())],
+        7,
+    );
+    let request = ProofRequest::builder("bench", date(ON))
+        .trust(rater.schema.clone(), vec![rater.key.public_key()])
+        .predicate(Predicate::at_least(a("r.x"), 0))
+        .build_with_nonce([bits as u8; 32])
+        .expect("request");
+    Scenario {
+        name: format!("attr >= t, {bits} bits"),
+        request,
+        link,
+        held,
+    }
+}
+
+pub fn bank_schema() -> Schema {
+    Schema::new(
+        "bank",
+        1,
+        vec![
+            uint("liquidity_eur", 1_000_000_000, Category::Financial),
+            uint("on_time_payments", 1000, Category::Financial),
+            uint("late_payments", 1000, Category::Financial),
+            uint("monthly_income_eur", 10_000_000, Category::Financial),
+            validity(),
+        ],
+    )
+    .expect("schema")
+}
+
+pub fn court_schema() -> Schema {
+    Schema::new(
+        "court",
+        1,
+        vec![
+            uint("outstanding_defaults", 255, Category::Judicial),
+            uint("judgments", 255, Category::Judicial),
+            validity(),
+        ],
+    )
+    .expect("schema")
+}
+
+pub fn social_schema() -> Schema {
+    Schema::new(
+        "social",
+        1,
+        vec![
+            uint("websites_flagged", 100_000, Category::Behavioural),
+            uint("contacts_score", 1000, Category::Behavioural),
+            validity(),
+        ],
+    )
+    .expect("schema")
+}
+
+/// Three raters and a subject holding one credential of each.
+pub struct World {
+    pub bank: Rater,
+    pub court: Rater,
+    pub social: Rater,
+}
+
+impl World {
+    pub fn new() -> Self {
+        World {
+            bank: Rater::new(bank_schema(), 1),
+            court: Rater::new(court_schema(), 2),
+            social: Rater::new(social_schema(), 3),
+        }
+    }
+
+    pub fn subject(&self, seed: u64) -> (LinkSecret, Vec<HeldCredential>) {
+        let link = LinkSecret::generate(&mut rng(seed));
+        let until = date(UNTIL).days();
+        let mut held = self.bank.issue(
+            &link,
+            &[
+                ("liquidity_eur", 12_000 + seed),
+                ("on_time_payments", 30),
+                ("late_payments", 5),
+                ("monthly_income_eur", 3_100),
+                ("valid_until", until),
+            ],
+            seed * 10 + 1,
+        );
+        held.extend(self.court.issue(
+            &link,
+            &[
+                ("outstanding_defaults", 0),
+                ("judgments", 1),
+                ("valid_until", until),
+            ],
+            seed * 10 + 3,
+        ));
+        held.extend(self.social.issue(
+            &link,
+            &[
+                ("websites_flagged", 12),
+                ("contacts_score", 410),
+                ("valid_until", until),
+            ],
+            seed * 10 + 5,
+        ));
+        (link, held)
+    }
+
+    pub fn request(&self, predicates: Vec<Predicate>, nonce: u8) -> ProofRequest {
+        ProofRequest::builder("consulate.example", date(ON))
+            .purpose("visa fast track")
+            .trust(self.bank.schema.clone(), vec![self.bank.key.public_key()])
+            .trust(self.court.schema.clone(), vec![self.court.key.public_key()])
+            .trust(
+                self.social.schema.clone(),
+                vec![self.social.key.public_key()],
+            )
+            .predicates(predicates)
+            .build_with_nonce([nonce; 32])
+            .expect("request")
+    }
+
+    /// `bank.liquidity_eur >= 5000 and court.outstanding_defaults == 0`, valid
+    /// on the reference date, one holder.
+    pub fn consulate(&self, seed: u64) -> Scenario {
+        let (link, held) = self.subject(seed);
+        Scenario {
+            name: "consulate policy".into(),
+            request: self.request(
+                vec![
+                    Predicate::at_least(a("bank.liquidity_eur"), 5000),
+                    Predicate::equals(a("court.outstanding_defaults"), 0),
+                ],
+                1,
+            ),
+            link,
+            held,
+        }
+    }
+
+    /// A linear score over 8 attributes of 3 raters.
+    pub fn linear8(&self, seed: u64) -> Scenario {
+        let (link, held) = self.subject(seed);
+        let terms = vec![
+            (1, a("bank.liquidity_eur")),
+            (3, a("bank.on_time_payments")),
+            (-2, a("bank.late_payments")),
+            (2, a("bank.monthly_income_eur")),
+            (-1000, a("court.outstanding_defaults")),
+            (-500, a("court.judgments")),
+            (-10, a("social.websites_flagged")),
+            (1, a("social.contacts_score")),
+        ];
+        Scenario {
+            name: "linear score, 8 attributes, 3 raters".into(),
+            request: self.request(
+                vec![Predicate::linear(terms, Comparison::AtLeast, 10_000)],
+                2,
+            ),
+            link,
+            held,
+        }
+    }
+}
+
+/// Raw Bulletproofs proofs of the same shapes as a presentation's.
+pub struct Raw {
+    proofs: Vec<(usize, RangeProof, Vec<CompressedRistretto>)>,
+}
+
+/// Proves, directly with the bulletproofs crate, random values of the given
+/// (bits, m) shapes.
+pub fn raw_prove(shapes: &[(usize, usize)], seed: u64) -> Raw {
+    let mut r = rng(seed);
+    let proofs = shapes
+        .iter()
+        .map(|&(bits, m)| {
+            let values: Vec<u64> = (0..m as u64)
+                .map(|j| {
+                    if bits == 64 {
+                        u64::MAX - j
+                    } else {
+                        (1u64 << bits) - 1 - j
+                    }
+                })
+                .collect();
+            let blindings: Vec<Scalar> = (0..m).map(|_| Scalar::random(&mut r)).collect();
+            let mut t = Transcript::new(b"raw");
+            let (proof, v) = RangeProof::prove_multiple_with_rng(
+                bulletproof_gens(),
+                pedersen_gens(),
+                &mut t,
+                &values,
+                &blindings,
+                bits,
+                &mut r,
+            )
+            .expect("raw prove");
+            (bits, proof, v)
+        })
+        .collect();
+    Raw { proofs }
+}
+
+pub fn raw_verify(raw: &Raw) {
+    for (bits, proof, v) in &raw.proofs {
+        let mut t = Transcript::new(b"raw");
+        proof
+            .verify_multiple(bulletproof_gens(), pedersen_gens(), &mut t, v, *bits)
+            .expect("raw verify");
+    }
+}
+
+/// Strict Ed25519 verification of `count` signatures: the signature share of
+/// a presentation's verification.
+pub fn signatures(count: usize) -> impl Fn() {
+    use ed25519_dalek::Signer;
+    let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+    let msg = vec![7u8; 300];
+    let sig = key.sign(&msg);
+    let vk = key.verifying_key();
+    move || {
+        for _ in 0..count {
+            vk.verify_strict(&msg, &sig).expect("signature");
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! A quick performance report: median times, sizes and the ratios that the
+//! benchmarks track, as a markdown table. No criterion; under a minute.
+//!
+//! Run with `cargo run --release --example bench_report`.
+
+#[path = "../benches/scenarios.rs"]
+mod scenarios;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use credence::*;
+use scenarios::*;
+
+/// Counts live heap bytes and their peak, for the memory row.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the
+// counters are only bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// The median of `samples` timings of `f`, each over `inner` calls, per call.
+fn median(samples: usize, inner: u32, mut f: impl FnMut()) -> Duration {
+    f(); // warm up
+    let mut times: Vec<Duration> = (0..samples)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..inner {
+                f();
+            }
+            t.elapsed() / inner
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+fn ratio(a: Duration, b: Duration) -> String {
+    format!("{:.2}", a.as_secs_f64() / b.as_secs_f64())
+}
+
+fn prove_verify_rows(s: &Scenario, out: &mut Vec<String>) {
+    let p = s.prove(1);
+    let shapes = p.range_proof_shapes();
+    let raw = raw_prove(&shapes, 2);
+    let sigs = signatures(s.signatures());
+    let prove = median(15, 1, || drop(s.prove(3)));
+    let raw_prove_t = median(15, 1, || drop(raw_prove(&shapes, 4)));
+    let verify = median(31, 4, || assert!(p.verify(&s.request).is_satisfied()));
+    let sig_t = median(31, 4, &sigs);
+    let raw_verify_t = median(31, 4, || raw_verify(&raw));
+    let shape_text: Vec<String> = shapes.iter().map(|(b, m)| format!("{b}×{m}")).collect();
+    let verify_ex = verify.saturating_sub(sig_t);
+    out.push(format!(
+        "| {} | {} | prove {} | raw {} | **{}** |",
+        s.name,
+        shape_text.join(" + "),
+        ms(prove),
+        ms(raw_prove_t),
+        ratio(prove, raw_prove_t)
+    ));
+    out.push(format!(
+        "| {} | {} | verify {} ({} signatures: {}) | raw {} | **{}** (with signatures {}) |",
+        s.name,
+        shape_text.join(" + "),
+        ms(verify_ex),
+        s.signatures(),
+        ms(sig_t),
+        ms(raw_verify_t),
+        ratio(verify_ex, raw_verify_t),
+        ratio(verify, raw_verify_t)
+    ));
+}
+
+fn main() {
+    let started = Instant::now();
+    let gens = Instant::now();
+    let _ = bulletproof_gens();
+    let gens_t = gens.elapsed();
+    let world = World::new();
+
+    println!("# Credence performance report\n");
+    println!(
+        "Median times on this machine ({} logical cores), release build. Raw = the same range \
+         statements (widths × aggregation) proven and verified directly with bulletproofs 5. \
+         Generators are built once per process ({} for 64 bits × 64 parties).\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        ms(gens_t)
+    );
+
+    // Prove and verify against raw Bulletproofs.
+    let mut rows = Vec::new();
+    for bits in [8, 16, 32, 64] {
+        prove_verify_rows(&at_least(bits), &mut rows);
+    }
+    prove_verify_rows(&world.consulate(1), &mut rows);
+    prove_verify_rows(&world.linear8(2), &mut rows);
+    println!("## Prove and verify (target: ratio ≤ 1.15, signatures aside)\n");
+    println!("| statement | range proofs (bits×m) | Credence | raw Bulletproofs | ratio |");
+    println!("|---|---|---|---|---|");
+    for r in rows {
+        println!("{r}");
+    }
+
+    // Issuance.
+    println!("\n## Issuance (bank schema, 5 attributes)\n");
+    println!("| operation | time | per credential |");
+    println!("|---|---|---|");
+    let link = LinkSecret::generate(&mut rng(9));
+    let (req, _) = world.bank.request(&link, 10);
+    let values = [
+        ("liquidity_eur", 12_000),
+        ("on_time_payments", 30),
+        ("late_payments", 5),
+        ("monthly_income_eur", 3_100),
+        ("valid_until", date("2027-12-31").days()),
+    ];
+    for k in [1usize, 16] {
+        let t = median(11, 1, || {
+            drop(
+                world
+                    .bank
+                    .key
+                    .issue_with_rng(&world.bank.schema, &req, &values, k, &mut rng(11))
+                    .expect("issue"),
+            )
+        });
+        println!(
+            "| issue a batch of {k} | {} | {} |",
+            ms(t),
+            ms(t / k as u32)
+        );
+    }
+
+    // Many presentations.
+    println!("\n## Verifying many consulate presentations\n");
+    println!(
+        "| N | one by one | batched | batched, parallel | batched speed-up | parallel speed-up |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let subjects: Vec<Scenario> = (0..16).map(|i| world.consulate(100 + i)).collect();
+    let pool: Vec<Presentation> = subjects.iter().map(|s| s.prove(5)).collect();
+    let request = &subjects[0].request;
+    for n in [1usize, 16, 64, 256] {
+        let items: Vec<(&ProofRequest, &Presentation)> =
+            (0..n).map(|i| (request, &pool[i % pool.len()])).collect();
+        let samples = if n >= 64 { 5 } else { 15 };
+        let single = median(samples, 1, || {
+            assert!(items.iter().all(|(r, p)| p.verify(r).is_satisfied()))
+        });
+        let batched = median(samples, 1, || {
+            assert!(verify_batch(&items).iter().all(Verdict::is_satisfied))
+        });
+        let parallel = median(samples, 1, || {
+            assert!(verify_batch_parallel(&items)
+                .iter()
+                .all(Verdict::is_satisfied))
+        });
+        println!(
+            "| {n} | {} | {} | {} | **{}×** | {}× |",
+            ms(single),
+            ms(batched),
+            ms(parallel),
+            ratio(single, batched),
+            ratio(single, parallel)
+        );
+    }
+    let items: Vec<(&ProofRequest, &Presentation)> =
+        (0..256).map(|i| (request, &pool[i % pool.len()])).collect();
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    assert!(verify_batch(&items).iter().all(Verdict::is_satisfied));
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    println!(
+        "\nPeak heap while batch-verifying 256 presentations: {:.1} MiB ({:.1} KiB per presentation).",
+        peak as f64 / (1 << 20) as f64,
+        peak as f64 / 1024.0 / 256.0
+    );
+
+    // Encoding.
+    let p = &pool[0];
+    let bytes = p.to_bytes();
+    let json = serde_json::to_string(p).expect("json");
+    println!("\n## Encoding a consulate presentation\n");
+    println!("| form | size | encode | decode |");
+    println!("|---|---|---|---|");
+    println!(
+        "| binary | {} bytes | {} | {} |",
+        bytes.len(),
+        ms(median(31, 20, || drop(p.to_bytes()))),
+        ms(median(31, 20, || drop(
+            Presentation::from_bytes(&bytes).expect("decode")
+        )))
+    );
+    println!(
+        "| JSON | {} bytes | {} | {} |",
+        json.len(),
+        ms(median(31, 20, || drop(
+            serde_json::to_string(p).expect("json")
+        ))),
+        ms(median(31, 20, || {
+            drop(serde_json::from_str::<Presentation>(&json).expect("decode"))
+        }))
+    );
+    println!("\nReport made in {:.1} s.", started.elapsed().as_secs_f64());
+}
