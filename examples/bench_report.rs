@@ -3,7 +3,7 @@
 //!
 //! Run with `cargo run --release --example bench_report`.
 
-#[path = "../benches/scenarios.rs"]
+#[path = "../benches/support/scenarios.rs"]
 mod scenarios;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -168,25 +168,45 @@ fn main() {
     for n in [1usize, 16, 64, 256] {
         let items: Vec<(&ProofRequest, &Presentation)> =
             (0..n).map(|i| (request, &pool[i % pool.len()])).collect();
-        let samples = if n >= 64 { 5 } else { 15 };
-        let single = median(samples, 1, || {
-            assert!(items.iter().all(|(r, p)| p.verify(r).is_satisfied()))
-        });
-        let batched = median(samples, 1, || {
-            assert!(verify_batch(&items).iter().all(Verdict::is_satisfied))
-        });
-        let parallel = median(samples, 1, || {
+        // The three ways are timed in turn within each sample, so that load
+        // from elsewhere on the machine falls on all of them alike; the
+        // speed-ups are medians of per-sample ratios.
+        let samples = if n >= 64 { 7 } else { 21 };
+        let mut t = [Vec::new(), Vec::new(), Vec::new()];
+        for _ in 0..samples {
+            let start = Instant::now();
+            assert!(items.iter().all(|(r, p)| p.verify(r).is_satisfied()));
+            t[0].push(start.elapsed());
+            let start = Instant::now();
+            assert!(verify_batch(&items).iter().all(Verdict::is_satisfied));
+            t[1].push(start.elapsed());
+            let start = Instant::now();
             assert!(verify_batch_parallel(&items)
                 .iter()
-                .all(Verdict::is_satisfied))
-        });
+                .all(Verdict::is_satisfied));
+            t[2].push(start.elapsed());
+        }
+        let speedup = |k: usize| {
+            let mut r: Vec<f64> = t[0]
+                .iter()
+                .zip(&t[k])
+                .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+                .collect();
+            r.sort_by(f64::total_cmp);
+            r[r.len() / 2]
+        };
+        let med = |v: &mut Vec<Duration>| {
+            v.sort();
+            v[v.len() / 2]
+        };
+        let (s1, s2) = (speedup(1), speedup(2));
         println!(
-            "| {n} | {} | {} | {} | **{}×** | {}× |",
-            ms(single),
-            ms(batched),
-            ms(parallel),
-            ratio(single, batched),
-            ratio(single, parallel)
+            "| {n} | {} | {} | {} | **{:.2}×** | {:.2}× |",
+            ms(med(&mut t[0])),
+            ms(med(&mut t[1])),
+            ms(med(&mut t[2])),
+            s1,
+            s2
         );
     }
     let items: Vec<(&ProofRequest, &Presentation)> =

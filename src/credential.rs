@@ -16,7 +16,7 @@ use crate::generators::pedersen_gens;
 use crate::schema::Schema;
 use crate::sigma::{self, Base, Relation, SigmaProof};
 use crate::transcript::{label, ISSUANCE_DOMAIN};
-use crate::wire::{self, caps, serde_via_bytes, tag, Reader, Writer, VERSION};
+use crate::wire::{self, caps, serde_via_bytes, tag, Point, Reader, Writer, VERSION};
 
 /// A rater key's identifier: the first 16 bytes of
 /// `SHA-256("credence.key-id.v1" || verifying key)` (spec §4.2).
@@ -296,7 +296,7 @@ impl LinkSecret {
         let witnesses = Zeroizing::new(vec![self.0, blinding]);
         req.proof = sigma::prove(
             &mut t,
-            &[holder_relation(commitment, 0, 1)],
+            &[holder_relation(Point::new(commitment), 0, 1)],
             &witnesses,
             rng,
         );
@@ -320,7 +320,7 @@ impl LinkSecret {
 }
 
 /// `H = s·B + ρ·B_blinding`, with `s` witness `s_index` and `ρ` witness `rho_index`.
-pub(crate) fn holder_relation(h: RistrettoPoint, s_index: usize, rho_index: usize) -> Relation {
+pub(crate) fn holder_relation(h: Point, s_index: usize, rho_index: usize) -> Relation {
     Relation {
         lhs: h,
         terms: vec![(s_index, Base::Value), (rho_index, Base::Blinding)],
@@ -372,6 +372,10 @@ impl IssuanceRequest {
             ));
         }
         let mut t = self.transcript(rater);
+        let h = Point {
+            compressed: self.holder_commitment,
+            point: h,
+        };
         if sigma::verify(&mut t, &[holder_relation(h, 0, 1)], 2, &self.proof) {
             Ok(())
         } else {
@@ -580,7 +584,7 @@ impl Credential {
     /// Reads a credential and keeps its points decompressed.
     pub(crate) fn read_full(
         r: &mut Reader<'_>,
-    ) -> Result<(Self, Vec<RistrettoPoint>, RistrettoPoint), DecodeError> {
+    ) -> Result<(Self, Vec<RistrettoPoint>, Point), DecodeError> {
         let key_id = KeyId(r.array()?);
         let schema_id = r.string("schema id", caps::IDENT_LEN)?;
         crate::schema::check_ident(&schema_id, "schema id").map_err(DecodeError::Invalid)?;
@@ -602,7 +606,7 @@ impl Credential {
             holder: holder.compressed,
             signature: r.array()?,
         };
-        Ok((c, points, holder.point))
+        Ok((c, points, holder))
     }
 
     /// The canonical encoding (spec §3.6).

@@ -39,7 +39,7 @@ impl Base {
 /// One relation `lhs = Σ x_j·base_j`; the verifier computes `lhs` itself.
 #[derive(Clone, Debug)]
 pub(crate) struct Relation {
-    pub lhs: RistrettoPoint,
+    pub lhs: Point,
     pub terms: Vec<(usize, Base)>,
 }
 
@@ -66,7 +66,7 @@ fn bind_statement(t: &mut Transcript, relations: &[Relation], witnesses: usize) 
             t.append_u64(label::SIGMA_STATEMENT, *j as u64);
             t.append_message(label::SIGMA_STATEMENT, &[code]);
         }
-        t.append_point(label::SIGMA_STATEMENT, &r.lhs.compress());
+        t.append_point(label::SIGMA_STATEMENT, &r.lhs.compressed);
     }
 }
 
@@ -172,7 +172,7 @@ fn relation_holds(r: &Relation, a: &Point, z: &[Scalar], c: &Scalar) -> bool {
         points.push(base.point());
     }
     scalars.push(-c);
-    points.push(r.lhs);
+    points.push(r.lhs.point);
     scalars.push(-Scalar::ONE);
     points.push(a.point);
     RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
@@ -217,7 +217,7 @@ mod tests {
         let r1 = Scalar::random(&mut OsRng);
         let r2 = Scalar::random(&mut OsRng);
         let rel = |rho: Scalar, j: usize| Relation {
-            lhs: pc.commit(s, rho),
+            lhs: Point::new(pc.commit(s, rho)),
             terms: vec![(0, Base::Value), (j, Base::Blinding)],
         };
         (vec![rel(r1, 1), rel(r2, 2)], vec![s, r1, r2])
@@ -242,7 +242,7 @@ mod tests {
         // The second commitment holds another secret; proving with the first
         // secret for both must fail.
         let other = Scalar::from(5u64);
-        rels[1].lhs = pedersen_gens().commit(other, wit[2]);
+        rels[1].lhs = Point::new(pedersen_gens().commit(other, wit[2]));
         let proof = prove(&mut Transcript::new(b"t"), &rels, &wit, &mut OsRng);
         assert!(!verify(&mut Transcript::new(b"t"), &rels, 3, &proof));
         wit[0] = other;

@@ -4,6 +4,7 @@ use curve25519_dalek::edwards::CompressedEdwardsY;
 use rand_core::{CryptoRng, RngCore};
 
 use super::equation::{self, Equation};
+use super::statements::BaseMultiples;
 use super::verifier::SignatureCheck;
 use super::{Presentation, Rejection, Verdict};
 use crate::request::ProofRequest;
@@ -17,11 +18,14 @@ fn strict_form(s: &SignatureCheck<'_>) -> bool {
     if s.key.verifying_key().is_weak() {
         return false;
     }
-    let r = CompressedEdwardsY(s.signature.r_bytes().to_owned());
-    match r.decompress() {
-        Some(p) => !p.is_small_order() && p.compress() == r,
-        None => false,
-    }
+    let r = s.signature.r_bytes();
+    // The y coordinate (the top bit is x's sign) must be below p = 2^255 - 19.
+    let y_is_canonical =
+        !(r[31] & 0x7f == 0x7f && r[1..31].iter().all(|b| *b == 0xff) && r[0] >= 0xed);
+    y_is_canonical
+        && CompressedEdwardsY(*r)
+            .decompress()
+            .is_some_and(|p| !p.is_small_order())
 }
 
 /// Verifies many `(request, presentation)` pairs together and returns one
@@ -84,23 +88,29 @@ pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
 
     // Proofs: one equation per presentation, checked together.
     let mut equations: Vec<(usize, Equation)> = Vec::new();
+    let mut base = BaseMultiples::default();
     for (i, ((request, presentation), plan)) in items.iter().zip(&plans).enumerate() {
         if outcomes[i].is_some() {
             continue;
         }
         let Some(plan) = plan else { continue };
-        match presentation.equation(request, plan, rng) {
+        match presentation.equation(request, plan, &mut base, rng) {
             Ok(eq) => equations.push((i, eq)),
             Err(r) => outcomes[i] = Some(Err(r)),
         }
     }
+    let mut all: Vec<&mut Equation> = equations.iter_mut().map(|(_, e)| e).collect();
+    equation::finish(&mut all, rng);
     let refs: Vec<(usize, &Equation)> = equations.iter().map(|(i, e)| (*i, e)).collect();
     bisect(&refs, &mut outcomes);
 
     items
         .iter()
         .zip(outcomes)
-        .map(|((request, presentation), o)| presentation.verdict(request, o.unwrap_or(Ok(()))))
+        .zip(&plans)
+        .map(|(((request, presentation), o), plan)| {
+            presentation.verdict(request, plan.as_ref(), o.unwrap_or(Ok(())))
+        })
         .collect()
 }
 
@@ -124,9 +134,10 @@ fn bisect(eqs: &[(usize, &Equation)], outcomes: &mut [Option<Outcome>]) {
     }
 }
 
-/// [`verify_batch_with_rng`] with the operating system's RNG.
+/// [`verify_batch_with_rng`] with a ChaCha RNG seeded from the operating
+/// system.
 pub fn verify_batch(items: &[(&ProofRequest, &Presentation)]) -> Vec<Verdict> {
-    verify_batch_with_rng(items, &mut rand_core::OsRng)
+    verify_batch_with_rng(items, &mut super::verifier::weights_rng())
 }
 
 /// [`verify_batch`] split across the threads of rayon's global pool: each

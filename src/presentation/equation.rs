@@ -32,6 +32,7 @@ pub(crate) struct Equation {
     b_blinding: Scalar,
     groups: Vec<GroupCoefficients>,
     dynamic: Vec<(Scalar, RistrettoPoint)>,
+    pending: Vec<PendingRange>,
 }
 
 /// A transcript-level failure: the proof cannot be checked at all.
@@ -117,36 +118,66 @@ fn validated(
     Ok(p.point)
 }
 
-/// `Σ_{i<n} x^i`.
+/// `Σ_{i<n} x^i` for `n` a power of two: `(1 + x)(1 + x²)(1 + x⁴)…`.
 fn sum_of_powers(x: &Scalar, n: usize) -> Scalar {
-    let mut sum = Scalar::ZERO;
-    let mut p = Scalar::ONE;
-    for _ in 0..n {
-        sum += p;
-        p *= x;
+    if n <= 1 {
+        return Scalar::from(n as u64);
+    }
+    let mut sum = Scalar::ONE + x;
+    let mut square = *x;
+    let mut k = 2;
+    while k < n {
+        square = square * square;
+        sum += square * sum;
+        k *= 2;
     }
     sum
 }
 
+/// A range proof replayed on the transcript, waiting for its scalars: the
+/// inversions of every pending proof are done together (spec §8.3).
+#[allow(non_snake_case)]
+struct PendingRange {
+    n: usize,
+    m: usize,
+    y: Scalar,
+    z: Scalar,
+    x: Scalar,
+    w: Scalar,
+    /// The inner-product challenges, in creation order.
+    u: Vec<Scalar>,
+    t_x: Scalar,
+    t_x_blinding: Scalar,
+    e_blinding: Scalar,
+    a: Scalar,
+    b: Scalar,
+    A: RistrettoPoint,
+    S: RistrettoPoint,
+    T_1: RistrettoPoint,
+    T_2: RistrettoPoint,
+    L: Vec<RistrettoPoint>,
+    R: Vec<RistrettoPoint>,
+    /// The value commitments that are not the identity, with their index.
+    V: Vec<(usize, RistrettoPoint)>,
+}
+
 impl Equation {
     /// Replays one aggregated range proof on the transcript, exactly as
-    /// bulletproofs 5's `verify_multiple` does, and adds its check, weighted by
-    /// a fresh random scalar (spec §8.1.1).
+    /// bulletproofs 5's `verify_multiple` does (spec §8.1.1). Its check is
+    /// added by [`finish`], with a fresh random weight.
     ///
-    /// `commitments` are the padded value commitments, already computed by the
-    /// verifier, with their compressed encodings.
+    /// `commitments` are the padded value commitments, computed by the
+    /// verifier.
     #[allow(non_snake_case)]
-    pub fn add_range_proof<R: RngCore + CryptoRng>(
+    pub fn add_range_proof(
         &mut self,
         t: &mut Transcript,
         n: usize,
         commitments: &[Point],
         p: &RangeProofParts,
-        rng: &mut R,
     ) -> Result<(), Invalid> {
         let m = commitments.len();
         if !matches!(n, 8 | 16 | 32 | 64)
-            || n > MAX_BITS
             || m == 0
             || !m.is_power_of_two()
             || m > caps::RANGE_STATEMENTS_PER_WIDTH
@@ -155,7 +186,7 @@ impl Equation {
         }
         let N = n * m;
         let q = p.L.len();
-        if q >= 32 || N != 1 << q {
+        if q >= 32 || N != 1 << q || p.R.len() != q {
             return Err(Invalid);
         }
 
@@ -176,8 +207,6 @@ impl Equation {
         t.append_message(b"t_x_blinding", p.t_x_blinding.as_bytes());
         t.append_message(b"e_blinding", p.e_blinding.as_bytes());
         let w = t.challenge_scalar(b"w");
-
-        // The inner-product argument's challenges and its scalars s_i.
         t.append_message(b"dom-sep", b"ipp v1");
         t.append_u64(b"n", N as u64);
         let mut u = Vec::with_capacity(q);
@@ -188,58 +217,106 @@ impl Equation {
             R.push(validated(t, b"R", r)?);
             u.push(t.challenge_scalar(b"u"));
         }
-        let mut u_inv = u.clone();
-        let all_inv = Scalar::batch_invert(&mut u_inv);
-        let u_sq: Vec<Scalar> = u.iter().map(|x| x * x).collect();
+        let V = commitments
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.compressed.is_identity())
+            .map(|(j, v)| (j, v.point))
+            .collect();
+        self.pending.push(PendingRange {
+            n,
+            m,
+            y,
+            z,
+            x,
+            w,
+            u,
+            t_x: p.t_x,
+            t_x_blinding: p.t_x_blinding,
+            e_blinding: p.e_blinding,
+            a: p.a,
+            b: p.b,
+            A,
+            S,
+            T_1,
+            T_2,
+            L,
+            R,
+            V,
+        });
+        Ok(())
+    }
+
+    /// Adds a replayed range proof's check, given `y⁻¹` and the inverses of its
+    /// inner-product challenges.
+    #[allow(non_snake_case)]
+    fn add_range_check(
+        &mut self,
+        p: PendingRange,
+        y_inv: Scalar,
+        u_inv: &[Scalar],
+        rho: Scalar,
+        c: Scalar,
+    ) {
+        let (n, m) = (p.n, p.m);
+        let N = n * m;
+        let q = p.u.len();
+        let u_sq: Vec<Scalar> = p.u.iter().map(|x| x * x).collect();
         let u_inv_sq: Vec<Scalar> = u_inv.iter().map(|x| x * x).collect();
+        // s_0 = Π u_r⁻¹; s_i = s_{i - 2^β}·u_{q-β}² with β = ⌊log2 i⌋.
         let mut s = Vec::with_capacity(N);
-        s.push(all_inv);
+        s.push(u_inv.iter().product::<Scalar>());
         for i in 1..N {
             let lg_i = (usize::BITS - 1 - i.leading_zeros()) as usize;
             let k = 1 << lg_i;
             s.push(s[i - k] * u_sq[(q - 1) - lg_i]);
         }
-
-        let c = Scalar::random(rng);
-        let rho = Scalar::random(rng);
+        let (x, z) = (p.x, p.z);
         let zz = z * z;
-        let y_inv = y.invert();
-        let delta = (z - zz) * sum_of_powers(&y, N)
-            - zz * z * sum_of_powers(&Scalar::from(2u64), n) * sum_of_powers(&z, m);
+        // Σ_{k<n} 2^k = 2^n - 1.
+        let sum_2 = Scalar::from((1u128 << n) - 1);
+        let delta = (z - zz) * sum_of_powers(&p.y, N) - zz * z * sum_2 * sum_of_powers(&z, m);
 
-        self.dynamic.push((rho, A));
-        self.dynamic.push((rho * x, S));
-        self.dynamic.push((rho * c * x, T_1));
-        self.dynamic.push((rho * c * x * x, T_2));
-        for ((l, r), (us, uis)) in L.into_iter().zip(R).zip(u_sq.iter().zip(&u_inv_sq)) {
+        self.dynamic.reserve(4 + 2 * q + p.V.len());
+        self.dynamic.push((rho, p.A));
+        self.dynamic.push((rho * x, p.S));
+        self.dynamic.push((rho * c * x, p.T_1));
+        self.dynamic.push((rho * c * x * x, p.T_2));
+        for ((l, r), (us, uis)) in p.L.into_iter().zip(p.R).zip(u_sq.iter().zip(&u_inv_sq)) {
             self.dynamic.push((rho * us, l));
             self.dynamic.push((rho * uis, r));
         }
-        let mut z_j = rho * c * zz;
-        for V in commitments {
-            self.dynamic.push((z_j, V.point));
-            z_j *= z;
+        let rho_c_zz = rho * c * zz;
+        let mut z_pow = Vec::with_capacity(m);
+        let mut zj = Scalar::ONE;
+        for _ in 0..m {
+            z_pow.push(zj);
+            zj *= z;
+        }
+        for (j, V) in p.V {
+            self.dynamic.push((rho_c_zz * z_pow[j], V));
         }
         self.b_blinding -= rho * (p.e_blinding + c * p.t_x_blinding);
-        self.b += rho * (w * (p.t_x - p.a * p.b) + c * (delta - p.t_x));
+        self.b += rho * (p.w * (p.t_x - p.a * p.b) + c * (delta - p.t_x));
 
         let mut g = Vec::with_capacity(N);
         let mut h = Vec::with_capacity(N);
-        let mut y_inv_i = rho;
-        let mut z_party = zz;
-        for j in 0..m {
-            let mut two_k = Scalar::ONE;
+        let rho_z = rho * z;
+        let minus_rho_z = -rho_z;
+        let rho_a = rho * p.a;
+        let mut rho_y_inv_i = rho;
+        for (j, zp) in z_pow.iter().enumerate() {
+            // z²·z^j·2^k, doubling as k grows.
+            let mut z_two_k = zz * zp;
             for k in 0..n {
                 let i = j * n + k;
-                g.push(rho * (-z - p.a * s[i]));
-                h.push(rho * z + y_inv_i * (z_party * two_k - p.b * s[N - 1 - i]));
-                y_inv_i *= y_inv;
-                two_k += two_k;
+                g.push(minus_rho_z - rho_a * s[i]);
+                h.push(rho_z + rho_y_inv_i * (z_two_k - p.b * s[N - 1 - i]));
+                rho_y_inv_i *= y_inv;
+                z_two_k += z_two_k;
             }
-            z_party *= z;
         }
         self.groups.push(GroupCoefficients { n, m, g, h });
-        Ok(())
     }
 
     /// Adds the sigma proof's relations `Σ z_j·G_j − c·P_i − A_i = 0`, each
@@ -262,16 +339,49 @@ impl Equation {
                     Base::Blinding => self.b_blinding += rho * z,
                 }
             }
-            self.dynamic.push((-(rho * c), r.lhs));
+            self.dynamic.push((-(rho * c), r.lhs.point));
             self.dynamic.push((-rho, a.point));
         }
         Ok(())
     }
 }
 
+/// Adds every pending range proof's check to its equation, each weighted by
+/// a fresh random scalar, with one scalar inversion for all of them.
+pub(crate) fn finish<R: RngCore + CryptoRng>(equations: &mut [&mut Equation], rng: &mut R) {
+    // y and the inner-product challenges of every pending proof, inverted
+    // together.
+    let mut inverses: Vec<Scalar> = Vec::new();
+    for e in equations.iter() {
+        for p in &e.pending {
+            inverses.push(p.y);
+            inverses.extend_from_slice(&p.u);
+        }
+    }
+    Scalar::batch_invert(&mut inverses);
+    let mut at = 0;
+    for e in equations.iter_mut() {
+        for p in std::mem::take(&mut e.pending) {
+            let q = p.u.len();
+            let (y_inv, u_inv) = match inverses.get(at..at + 1 + q) {
+                Some([y_inv, u_inv @ ..]) => (*y_inv, u_inv.to_vec()),
+                _ => return,
+            };
+            at += 1 + q;
+            let rho = Scalar::random(rng);
+            let c = Scalar::random(rng);
+            e.add_range_check(p, y_inv, &u_inv, rho, c);
+        }
+    }
+}
+
 /// Whether the sum of `equations` is the identity: one multiscalar
-/// multiplication over all of them.
+/// multiplication over all of them. Pending range proofs must have been
+/// finished.
 pub(crate) fn holds(equations: &[&Equation]) -> bool {
+    if equations.iter().any(|e| !e.pending.is_empty()) {
+        return false;
+    }
     const P: usize = caps::RANGE_STATEMENTS_PER_WIDTH;
     let (mut max_n, mut max_m) = (0, 0);
     for e in equations {
@@ -284,11 +394,9 @@ pub(crate) fn holds(equations: &[&Equation]) -> bool {
     let mut h = vec![Scalar::ZERO; max_n * max_m];
     let mut used = vec![false; max_n * max_m];
     let (mut b, mut b_blinding) = (Scalar::ZERO, Scalar::ZERO);
-    let mut dynamic = 0;
     for e in equations {
         b += e.b;
         b_blinding += e.b_blinding;
-        dynamic += e.dynamic.len();
         for grp in &e.groups {
             for j in 0..grp.m {
                 for k in 0..grp.n {
@@ -303,6 +411,7 @@ pub(crate) fn holds(equations: &[&Equation]) -> bool {
     }
     let pc = pedersen_gens();
     let (gs, hs) = (bulletproof_g(), bulletproof_h());
+    let dynamic: usize = equations.iter().map(|e| e.dynamic.len()).sum();
     let count = 2 + 2 * used.iter().filter(|u| **u).count() + dynamic;
     let mut scalars = Vec::with_capacity(count);
     let mut points = Vec::with_capacity(count);
@@ -355,9 +464,11 @@ mod tests {
         };
         let mut eq = Equation::default();
         let mut t = Transcript::new(b"cross-check");
-        eq.add_range_proof(&mut t, n, &commitments, &parts, &mut OsRng)
-            .is_ok()
-            && holds(&[&eq])
+        if eq.add_range_proof(&mut t, n, &commitments, &parts).is_err() {
+            return false;
+        }
+        finish(&mut [&mut eq], &mut OsRng);
+        holds(&[&eq])
     }
 
     /// The bulletproofs crate's own verification.

@@ -122,7 +122,7 @@ impl Presentation {
         }
 
         let points = Points::new(&public)?;
-        let relations = points.relations(&plan, &disclosed)?;
+        let relations = points.relations(&plan, &disclosed, &mut Default::default())?;
         let sigma = sigma::prove(&mut t, &relations, &witnesses, rng);
         Ok(Presentation {
             request_digest: request.digest(),

@@ -2,7 +2,7 @@
 //! function that the prover and the verifier both call, so that their
 //! transcripts cannot drift apart.
 
-use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{Identity, VartimeMultiscalarMul};
 use merlin::Transcript;
@@ -13,7 +13,7 @@ use crate::policy::{Comparison, Predicate};
 use crate::request::ProofRequest;
 use crate::sigma::{Base, Relation};
 use crate::transcript::{label, PRESENTATION_DOMAIN};
-use crate::wire::{self, caps, VERSION};
+use crate::wire::{self, caps, Point, VERSION};
 
 /// The bit widths a range statement may have.
 pub(crate) const WIDTHS: [usize; 4] = [8, 16, 32, 64];
@@ -302,11 +302,29 @@ pub(crate) fn scalar_i128(x: i128) -> Scalar {
     }
 }
 
+/// Multiples `k·B` of the value generator, computed once per verification
+/// (or per batch, where policies repeat thresholds and dates).
+#[derive(Default)]
+pub(crate) struct BaseMultiples(std::collections::HashMap<i128, RistrettoPoint>);
+
+impl BaseMultiples {
+    /// `k·B`, from the basepoint table (`B` is the ristretto basepoint).
+    pub fn get(&mut self, k: i128) -> RistrettoPoint {
+        if k == 0 {
+            return RistrettoPoint::identity();
+        }
+        *self
+            .0
+            .entry(k)
+            .or_insert_with(|| RistrettoPoint::mul_base(&scalar_i128(k)))
+    }
+}
+
 /// The decompressed commitments of the credentials in slot order.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Points {
     pub attrs: Vec<Vec<RistrettoPoint>>,
-    pub holders: Vec<RistrettoPoint>,
+    pub holders: Vec<Point>,
 }
 
 impl Points {
@@ -320,10 +338,10 @@ impl Points {
                     .map(|p| wire::decompress(p, "attribute commitment"))
                     .collect::<Result<_, _>>()?,
             );
-            holders.push(wire::decompress(
-                c.holder_commitment(),
-                "holder commitment",
-            )?);
+            holders.push(Point {
+                compressed: *c.holder_commitment(),
+                point: wire::decompress(c.holder_commitment(), "holder commitment")?,
+            });
         }
         Ok(Points { attrs, holders })
     }
@@ -338,8 +356,12 @@ impl Points {
 
     /// `Σ w·C + constant·B`: the commitment a range statement is about.
     /// (`B` is the ristretto basepoint, so `constant·B` uses its table.)
-    pub fn derived(&self, st: &RangeStatement) -> Result<RistrettoPoint, DecodeError> {
-        let mut acc = RistrettoPoint::mul_base(&scalar_i128(st.constant));
+    pub fn derived(
+        &self,
+        st: &RangeStatement,
+        base: &mut BaseMultiples,
+    ) -> Result<RistrettoPoint, DecodeError> {
+        let mut acc = base.get(st.constant);
         let mut scalars = Vec::new();
         let mut points = Vec::new();
         for &(slot, attr, w) in &st.terms {
@@ -361,7 +383,12 @@ impl Points {
 
     /// The sigma relations: holder binding for every slot with the shared link
     /// secret `s` (witness 0), then one opening per equality or disclosure.
-    pub fn relations(&self, plan: &Plan, disclosed: &[u64]) -> Result<Vec<Relation>, DecodeError> {
+    pub fn relations(
+        &self,
+        plan: &Plan,
+        disclosed: &[u64],
+        base: &mut BaseMultiples,
+    ) -> Result<Vec<Relation>, DecodeError> {
         let k = plan.slots.len();
         let mut rels: Vec<Relation> = (0..k)
             .map(|i| {
@@ -378,7 +405,7 @@ impl Points {
                     .get(d)
                     .ok_or(DecodeError::Invalid("disclosed value count".into()))?,
             };
-            let lhs = self.attr(o.slot, o.attr)? - RistrettoPoint::mul_base(&Scalar::from(v));
+            let lhs = Point::new(self.attr(o.slot, o.attr)? - base.get(i128::from(v)));
             rels.push(Relation {
                 lhs,
                 terms: vec![(1 + k + j, Base::Blinding)],
@@ -394,8 +421,12 @@ pub(crate) fn padded_len(m: usize) -> usize {
     m.next_power_of_two()
 }
 
-pub(crate) fn identity() -> RistrettoPoint {
-    RistrettoPoint::identity()
+/// The identity, with its encoding (32 zero bytes).
+pub(crate) fn identity() -> Point {
+    Point {
+        compressed: CompressedRistretto::identity(),
+        point: RistrettoPoint::identity(),
+    }
 }
 
 /// Starts the presentation transcript (spec §6.1): the protocol label and

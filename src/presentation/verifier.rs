@@ -6,7 +6,7 @@ use rand_core::{CryptoRng, RngCore};
 use serde::Serialize;
 
 use super::equation::{self, Equation};
-use super::statements::{self, Plan};
+use super::statements::{self, BaseMultiples, Plan};
 use super::Presentation;
 use crate::credential::RaterPublicKey;
 use crate::policy::Predicate;
@@ -186,6 +186,16 @@ fn reports(request: &ProofRequest, plan: Option<&Plan>) -> Vec<PredicateReport> 
     out
 }
 
+/// The RNG for verification weights: seeded once from the operating system,
+/// so that drawing many weights costs no system calls.
+pub(crate) fn weights_rng() -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    use rand_core::RngCore;
+    let mut seed = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut seed);
+    rand::rngs::StdRng::from_seed(seed)
+}
+
 /// The signed message, signature and trusted key of every credential of a
 /// presentation whose structure checks passed.
 pub(crate) struct SignatureCheck<'a> {
@@ -207,32 +217,35 @@ impl Presentation {
         request: &ProofRequest,
         rng: &mut R,
     ) -> Verdict {
-        let outcome = request
-            .plan()
-            .map_err(|_| Rejection::Malformed {
+        let plan = request.plan().ok();
+        let outcome = plan
+            .as_ref()
+            .ok_or(Rejection::Malformed {
                 detail: "the request is invalid".into(),
             })
             .and_then(|plan| {
-                let sigs = self.check_structure(request, &plan)?;
+                let sigs = self.check_structure(request, plan)?;
                 for s in &sigs {
                     s.key
                         .verifying_key()
                         .verify_strict(&s.message, &s.signature)
                         .map_err(|_| s.rejection())?;
                 }
-                let eq = self.equation(request, &plan, rng)?;
+                let mut eq = self.equation(request, plan, &mut BaseMultiples::default(), rng)?;
+                equation::finish(&mut [&mut eq], rng);
                 if equation::holds(&[&eq]) {
                     Ok(())
                 } else {
                     Err(Rejection::ProofInvalid)
                 }
             });
-        self.verdict(request, outcome)
+        self.verdict(request, plan.as_ref(), outcome)
     }
 
-    /// [`Presentation::verify_with_rng`] with the operating system's RNG.
+    /// [`Presentation::verify_with_rng`] with a ChaCha RNG seeded from the
+    /// operating system.
     pub fn verify(&self, request: &ProofRequest) -> Verdict {
-        self.verify_with_rng(request, &mut rand_core::OsRng)
+        self.verify_with_rng(request, &mut weights_rng())
     }
 
     /// The verdict for `outcome`, listing the request's statements, and the
@@ -240,10 +253,10 @@ impl Presentation {
     pub(crate) fn verdict(
         &self,
         request: &ProofRequest,
+        plan: Option<&Plan>,
         outcome: Result<(), Rejection>,
     ) -> Verdict {
-        let plan = request.plan().ok();
-        let statements = reports(request, plan.as_ref());
+        let statements = reports(request, plan);
         match (outcome, plan) {
             (Ok(()), Some(plan)) => Verdict {
                 satisfied: true,
@@ -341,11 +354,13 @@ impl Presentation {
     }
 
     /// Spec §8.1 steps 7 to 9: replays the transcript and returns the range
-    /// proofs' and the sigma proof's checks as one equation.
+    /// proofs' and the sigma proof's checks as one equation, whose range
+    /// proofs [`equation::finish`] completes.
     pub(crate) fn equation<R: RngCore + CryptoRng>(
         &self,
         request: &ProofRequest,
         plan: &Plan,
+        base: &mut BaseMultiples,
         rng: &mut R,
     ) -> Result<Equation, Rejection> {
         let malformed = |e: crate::DecodeError| Rejection::Malformed {
@@ -359,14 +374,16 @@ impl Presentation {
             statements::bind_group(&mut t, *bits, idx.len());
             let mut commitments = Vec::with_capacity(statements::padded_len(idx.len()));
             for &i in idx {
-                let p = points.derived(&plan.ranges[i]).map_err(malformed)?;
+                let p = points.derived(&plan.ranges[i], base).map_err(malformed)?;
                 commitments.push(Point::new(p));
             }
-            commitments.resize(statements::padded_len(idx.len()), Point::new(identity));
-            eq.add_range_proof(&mut t, *bits, &commitments, &g.parts, rng)
+            commitments.resize(statements::padded_len(idx.len()), identity);
+            eq.add_range_proof(&mut t, *bits, &commitments, &g.parts)
                 .map_err(|_| Rejection::ProofInvalid)?;
         }
-        let relations = points.relations(plan, &self.disclosed).map_err(malformed)?;
+        let relations = points
+            .relations(plan, &self.disclosed, base)
+            .map_err(malformed)?;
         eq.add_sigma(&mut t, &relations, plan.witness_count(), &self.sigma, rng)
             .map_err(|_| Rejection::ProofInvalid)?;
         Ok(eq)

@@ -179,6 +179,12 @@ pub struct World {
     pub social: Rater,
 }
 
+impl Default for World {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl World {
     pub fn new() -> Self {
         World {
