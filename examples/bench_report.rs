@@ -56,7 +56,12 @@ fn median(samples: usize, inner: u32, mut f: impl FnMut()) -> Duration {
 }
 
 fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+    let s = d.as_secs_f64();
+    if s < 1e-4 {
+        format!("{:.1} µs", s * 1e6)
+    } else {
+        format!("{:.3} ms", s * 1e3)
+    }
 }
 
 fn ratio(a: Duration, b: Duration) -> String {
