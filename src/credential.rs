@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
@@ -584,7 +584,7 @@ impl Credential {
     /// Reads a credential and keeps its points decompressed.
     pub(crate) fn read_full(
         r: &mut Reader<'_>,
-    ) -> Result<(Self, Vec<RistrettoPoint>, Point), DecodeError> {
+    ) -> Result<(Self, Vec<Point>, Point), DecodeError> {
         let key_id = KeyId(r.array()?);
         let schema_id = r.string("schema id", caps::IDENT_LEN)?;
         crate::schema::check_ident(&schema_id, "schema id").map_err(DecodeError::Invalid)?;
@@ -595,7 +595,7 @@ impl Credential {
         for _ in 0..n {
             let p = r.full_point("attribute commitment")?;
             commitments.push(p.compressed);
-            points.push(p.point);
+            points.push(p);
         }
         let holder = r.full_point("holder commitment")?;
         let c = Credential {

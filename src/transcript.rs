@@ -15,7 +15,7 @@ pub(crate) const ISSUANCE_DOMAIN: &[u8] = b"credence.issuance.v1";
 
 pub(crate) mod label {
     pub const VERSION: &[u8] = b"credence-version";
-    pub const REQUEST: &[u8] = b"credence-request";
+    pub const REQUEST_DIGEST: &[u8] = b"credence-request-digest";
     pub const CREDENTIAL: &[u8] = b"credence-credential";
     pub const DISCLOSED: &[u8] = b"credence-disclosed";
     pub const RANGE_GROUP: &[u8] = b"credence-range-group";
@@ -55,7 +55,7 @@ mod tests {
     fn labels_are_distinct_and_prefix_free() {
         let all = [
             VERSION,
-            REQUEST,
+            REQUEST_DIGEST,
             CREDENTIAL,
             DISCLOSED,
             RANGE_GROUP,

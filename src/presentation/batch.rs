@@ -1,6 +1,8 @@
 //! Batch verification of many presentations (spec §8.3).
 
-use curve25519_dalek::edwards::CompressedEdwardsY;
+use std::sync::OnceLock;
+
+use curve25519_dalek::constants::EIGHT_TORSION;
 use rand_core::{CryptoRng, RngCore};
 
 use super::equation::{self, Equation};
@@ -11,9 +13,24 @@ use crate::request::ProofRequest;
 
 type Outcome = Result<(), Rejection>;
 
+/// The encodings of the points of small order: the eight torsion points, and
+/// the two with `x = 0` written with the sign bit set.
+fn small_order_encodings() -> &'static [[u8; 32]] {
+    static LIST: OnceLock<Vec<[u8; 32]>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut list: Vec<[u8; 32]> = EIGHT_TORSION.iter().map(|p| p.compress().to_bytes()).collect();
+        for p in [EIGHT_TORSION[0], EIGHT_TORSION[4]] {
+            let mut b = p.compress().to_bytes();
+            b[31] |= 0x80;
+            list.push(b);
+        }
+        list
+    })
+}
+
 /// Whether a signature passes the checks `verify_strict` makes beyond the
 /// verification equation: a key and an `R` that are not of small order, and a
-/// canonical `R`.
+/// canonical `R` (its decompression is left to the batch check).
 fn strict_form(s: &SignatureCheck<'_>) -> bool {
     if s.key.verifying_key().is_weak() {
         return false;
@@ -22,10 +39,7 @@ fn strict_form(s: &SignatureCheck<'_>) -> bool {
     // The y coordinate (the top bit is x's sign) must be below p = 2^255 - 19.
     let y_is_canonical =
         !(r[31] & 0x7f == 0x7f && r[1..31].iter().all(|b| *b == 0xff) && r[0] >= 0xed);
-    y_is_canonical
-        && CompressedEdwardsY(*r)
-            .decompress()
-            .is_some_and(|p| !p.is_small_order())
+    y_is_canonical && !small_order_encodings().contains(r)
 }
 
 /// Verifies many `(request, presentation)` pairs together and returns one
@@ -154,4 +168,29 @@ pub fn verify_batch_parallel(items: &[(&ProofRequest, &Presentation)]) -> Vec<Ve
         .into_iter()
         .flatten()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+    use curve25519_dalek::scalar::Scalar;
+
+    #[test]
+    fn small_order_list_is_exactly_the_small_order_encodings() {
+        let list = small_order_encodings();
+        assert_eq!(list.len(), 10);
+        for b in list {
+            let p = CompressedEdwardsY(*b).decompress().unwrap();
+            assert!(p.is_small_order());
+        }
+        // Points of large order are not listed, with or without torsion.
+        for k in 1u64..50 {
+            let p = EdwardsPoint::mul_base(&Scalar::from(k));
+            assert!(!list.contains(&p.compress().to_bytes()));
+            let q = p + EIGHT_TORSION[1];
+            assert!(!q.is_small_order());
+            assert!(!list.contains(&q.compress().to_bytes()));
+        }
+    }
 }

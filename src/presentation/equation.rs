@@ -118,6 +118,14 @@ fn validated(
     Ok(p.point)
 }
 
+/// A random 128-bit weight: combining checks with such weights lets a false
+/// one pass with probability at most 2^-128.
+fn weight<R: RngCore + CryptoRng>(rng: &mut R) -> Scalar {
+    let mut b = [0u8; 16];
+    rng.fill_bytes(&mut b);
+    Scalar::from(u128::from_le_bytes(b))
+}
+
 /// `Σ_{i<n} x^i` for `n` a power of two: `(1 + x)(1 + x²)(1 + x⁴)…`.
 fn sum_of_powers(x: &Scalar, n: usize) -> Scalar {
     if n <= 1 {
@@ -264,13 +272,20 @@ impl Equation {
         let u_sq: Vec<Scalar> = p.u.iter().map(|x| x * x).collect();
         let u_inv_sq: Vec<Scalar> = u_inv.iter().map(|x| x * x).collect();
         // s_0 = Π u_r⁻¹; s_i = s_{i - 2^β}·u_{q-β}² with β = ⌊log2 i⌋.
-        let mut s = Vec::with_capacity(N);
-        s.push(u_inv.iter().product::<Scalar>());
-        for i in 1..N {
-            let lg_i = (usize::BITS - 1 - i.leading_zeros()) as usize;
-            let k = 1 << lg_i;
-            s.push(s[i - k] * u_sq[(q - 1) - lg_i]);
-        }
+        // s_0 = Π u_r⁻¹; s_i = s_{i − 2^β}·u_{q−β}² with β = ⌊log2 i⌋. The
+        // recursion is multiplicative, so ρa·s and ρb·s follow it too.
+        let s_0 = u_inv.iter().product::<Scalar>();
+        let scaled = |first: Scalar| {
+            let mut v = Vec::with_capacity(N);
+            v.push(first);
+            for i in 1..N {
+                let lg_i = (usize::BITS - 1 - i.leading_zeros()) as usize;
+                v.push(v[i - (1 << lg_i)] * u_sq[(q - 1) - lg_i]);
+            }
+            v
+        };
+        let rho_a_s = scaled(rho * p.a * s_0);
+        let rho_b_s = scaled(rho * p.b * s_0);
         let (x, z) = (p.x, p.z);
         let zz = z * z;
         // Σ_{k<n} 2^k = 2^n - 1.
@@ -299,21 +314,21 @@ impl Equation {
         self.b_blinding -= rho * (p.e_blinding + c * p.t_x_blinding);
         self.b += rho * (p.w * (p.t_x - p.a * p.b) + c * (delta - p.t_x));
 
+        // g_i = ρ(−z − a·s_i); h_i = ρ(z + y^−i·(z²·z^j·2^k − b·s_{N−1−i})).
         let mut g = Vec::with_capacity(N);
         let mut h = Vec::with_capacity(N);
         let rho_z = rho * z;
         let minus_rho_z = -rho_z;
-        let rho_a = rho * p.a;
-        let mut rho_y_inv_i = rho;
+        let mut y_inv_i = Scalar::ONE;
         for (j, zp) in z_pow.iter().enumerate() {
-            // z²·z^j·2^k, doubling as k grows.
-            let mut z_two_k = zz * zp;
+            // ρ·z²·z^j·2^k, doubling as k grows.
+            let mut rho_z_two_k = rho * zz * zp;
             for k in 0..n {
                 let i = j * n + k;
-                g.push(minus_rho_z - rho_a * s[i]);
-                h.push(rho_z + rho_y_inv_i * (z_two_k - p.b * s[N - 1 - i]));
-                rho_y_inv_i *= y_inv;
-                z_two_k += z_two_k;
+                g.push(minus_rho_z - rho_a_s[i]);
+                h.push(rho_z + y_inv_i * (rho_z_two_k - rho_b_s[N - 1 - i]));
+                y_inv_i *= y_inv;
+                rho_z_two_k += rho_z_two_k;
             }
         }
         self.groups.push(GroupCoefficients { n, m, g, h });
@@ -331,7 +346,7 @@ impl Equation {
     ) -> Result<(), Invalid> {
         let c = sigma::replay(t, relations, witnesses, proof).ok_or(Invalid)?;
         for (r, a) in relations.iter().zip(&proof.commitments) {
-            let rho = Scalar::random(rng);
+            let rho = weight(rng);
             for (j, base) in &r.terms {
                 let z = proof.responses.get(*j).ok_or(Invalid)?;
                 match base {
@@ -368,8 +383,8 @@ pub(crate) fn finish<R: RngCore + CryptoRng>(equations: &mut [&mut Equation], rn
                 _ => return,
             };
             at += 1 + q;
-            let rho = Scalar::random(rng);
-            let c = Scalar::random(rng);
+            let rho = weight(rng);
+            let c = weight(rng);
             e.add_range_check(p, y_inv, &u_inv, rho, c);
         }
     }

@@ -323,7 +323,7 @@ impl BaseMultiples {
 /// The decompressed commitments of the credentials in slot order.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Points {
-    pub attrs: Vec<Vec<RistrettoPoint>>,
+    pub attrs: Vec<Vec<Point>>,
     pub holders: Vec<Point>,
 }
 
@@ -335,7 +335,12 @@ impl Points {
             attrs.push(
                 c.commitments()
                     .iter()
-                    .map(|p| wire::decompress(p, "attribute commitment"))
+                    .map(|p| {
+                        wire::decompress(p, "attribute commitment").map(|point| Point {
+                            compressed: *p,
+                            point,
+                        })
+                    })
                     .collect::<Result<_, _>>()?,
             );
             holders.push(Point {
@@ -346,7 +351,7 @@ impl Points {
         Ok(Points { attrs, holders })
     }
 
-    fn attr(&self, slot: usize, attr: usize) -> Result<RistrettoPoint, DecodeError> {
+    fn attr(&self, slot: usize, attr: usize) -> Result<Point, DecodeError> {
         self.attrs
             .get(slot)
             .and_then(|a| a.get(attr))
@@ -365,7 +370,7 @@ impl Points {
         let mut scalars = Vec::new();
         let mut points = Vec::new();
         for &(slot, attr, w) in &st.terms {
-            let c = self.attr(slot, attr)?;
+            let c = self.attr(slot, attr)?.point;
             match w {
                 1 => acc += c,
                 -1 => acc -= c,
@@ -405,7 +410,12 @@ impl Points {
                     .get(d)
                     .ok_or(DecodeError::Invalid("disclosed value count".into()))?,
             };
-            let lhs = Point::new(self.attr(o.slot, o.attr)? - base.get(i128::from(v)));
+            let c = self.attr(o.slot, o.attr)?;
+            let lhs = if v == 0 {
+                c
+            } else {
+                Point::new(c.point - base.get(i128::from(v)))
+            };
             rels.push(Relation {
                 lhs,
                 terms: vec![(1 + k + j, Base::Blinding)],
@@ -430,7 +440,8 @@ pub(crate) fn identity() -> Point {
 }
 
 /// Starts the presentation transcript (spec §6.1): the protocol label and
-/// version, the whole request, every credential, every disclosed value.
+/// version, the request (by its SHA-256 digest, which binds all of it), every
+/// credential, every disclosed value.
 pub(crate) fn transcript(
     req: &ProofRequest,
     credentials: &[Credential],
@@ -438,7 +449,7 @@ pub(crate) fn transcript(
 ) -> Transcript {
     let mut t = Transcript::new(PRESENTATION_DOMAIN);
     t.append_u64(label::VERSION, u64::from(VERSION));
-    t.append_message(label::REQUEST, &req.to_bytes());
+    t.append_message(label::REQUEST_DIGEST, &req.digest());
     t.append_u64(label::CREDENTIAL, credentials.len() as u64);
     for c in credentials {
         t.append_message(label::CREDENTIAL, &c.to_bytes());
