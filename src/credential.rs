@@ -582,9 +582,7 @@ impl Credential {
     }
 
     /// Reads a credential and keeps its points decompressed.
-    pub(crate) fn read_full(
-        r: &mut Reader<'_>,
-    ) -> Result<(Self, Vec<Point>, Point), DecodeError> {
+    pub(crate) fn read_full(r: &mut Reader<'_>) -> Result<(Self, Vec<Point>, Point), DecodeError> {
         let key_id = KeyId(r.array()?);
         let schema_id = r.string("schema id", caps::IDENT_LEN)?;
         crate::schema::check_ident(&schema_id, "schema id").map_err(DecodeError::Invalid)?;

@@ -18,7 +18,10 @@ type Outcome = Result<(), Rejection>;
 fn small_order_encodings() -> &'static [[u8; 32]] {
     static LIST: OnceLock<Vec<[u8; 32]>> = OnceLock::new();
     LIST.get_or_init(|| {
-        let mut list: Vec<[u8; 32]> = EIGHT_TORSION.iter().map(|p| p.compress().to_bytes()).collect();
+        let mut list: Vec<[u8; 32]> = EIGHT_TORSION
+            .iter()
+            .map(|p| p.compress().to_bytes())
+            .collect();
         for p in [EIGHT_TORSION[0], EIGHT_TORSION[4]] {
             let mut b = p.compress().to_bytes();
             b[31] |= 0x80;
