@@ -139,17 +139,17 @@ impl fmt::Display for ConsentSummary {
             .max()
             .unwrap_or(0);
         for s in &self.statements {
-            let cats: Vec<String> = s
-                .attributes
-                .iter()
-                .map(|u| {
-                    if u.category == Category::Behavioural {
-                        format!("{} (!)", u.category)
-                    } else {
-                        u.category.to_string()
-                    }
-                })
-                .collect();
+            let mut cats: Vec<String> = Vec::new();
+            for u in &s.attributes {
+                let c = if u.category == Category::Behavioural {
+                    format!("{} (!)", u.category)
+                } else {
+                    u.category.to_string()
+                };
+                if !cats.contains(&c) {
+                    cats.push(c);
+                }
+            }
             writeln!(f, "  {:<width$}  [{}]", s.statement, cats.join(", "))?;
         }
         writeln!(f, "Revealed:   {}", list(&self.revealed))?;

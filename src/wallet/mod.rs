@@ -96,22 +96,31 @@ pub struct Narrowing {
     pub known: Option<(u64, u64)>,
     /// The holder's minimum interval width for this attribute.
     pub min_width: u64,
+    /// Whether the request tells the verifier more than it already knew.
+    pub narrows: bool,
 }
 
 impl Narrowing {
-    /// Whether the interval is narrower than the holder's minimum
-    /// (`hi - lo < min_width`), or the value is revealed.
+    /// Whether the request narrows the interval further and the result is
+    /// narrower than the holder's minimum (`hi - lo < min_width`), or reveals
+    /// the value.
     pub fn is_too_narrow(&self) -> bool {
-        match self.known {
-            None => true,
-            Some((lo, hi)) => hi - lo < self.min_width,
-        }
+        self.narrows
+            && match self.known {
+                None => true,
+                Some((lo, hi)) => hi - lo < self.min_width,
+            }
     }
 }
 
 impl fmt::Display for Narrowing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.known {
+            None if !self.narrows => write!(
+                f,
+                "`{}` already knows the value of {}",
+                self.verifier, self.attribute
+            ),
             None => write!(
                 f,
                 "`{}` would learn the value of {}, which the holder protects with a minimum interval of {}",
@@ -128,8 +137,11 @@ impl fmt::Display for Narrowing {
             ),
             Some((lo, hi)) => write!(
                 f,
-                "`{}` would know that {} lies in [{lo}, {hi}] (holder's minimum interval: {})",
-                self.verifier, self.attribute, self.min_width
+                "`{}` would know that {} lies in [{lo}, {hi}]{} (holder's minimum interval: {})",
+                self.verifier,
+                self.attribute,
+                if self.narrows { "" } else { ", as it already does" },
+                self.min_width
             ),
         }
     }
@@ -445,9 +457,13 @@ impl Wallet {
             if !new.iter().any(|p| probing::touches(p, attr)) {
                 continue;
             }
+            let max = self.bound_of(request, attr);
             let all = past.iter().chain(&new);
             let revealed = all.clone().any(|p| probing::reveals(p, attr));
-            let interval = probing::learned(attr, self.bound_of(request, attr), all);
+            let interval = probing::learned(attr, max, all);
+            let before = probing::learned(attr, max, &past);
+            let revealed_before = past.iter().any(|p| probing::reveals(p, attr));
+            let narrows = revealed != revealed_before || interval != before;
             let known = if revealed {
                 None
             } else if interval.is_empty() {
@@ -465,15 +481,17 @@ impl Wallet {
                 attribute: attr.clone(),
                 known,
                 min_width,
+                narrows,
             });
         }
         out
     }
 
-    /// The threshold-probing rule (spec/wallet.md §6): refuses a request after
-    /// which its verifier, with everything it learned from this wallet before,
-    /// would know a protected attribute to lie in an interval narrower than
-    /// the holder's minimum, or would learn its value.
+    /// The threshold-probing rule (spec/wallet.md §6): refuses a request that
+    /// tells its verifier more about a protected attribute than it knew, when,
+    /// with everything it learned from this wallet before, the verifier would
+    /// then know the attribute to lie in an interval narrower than the holder's
+    /// minimum, or would learn its value.
     ///
     /// # Errors
     /// [`WalletError::Narrowing`] for the first such attribute.

@@ -173,6 +173,14 @@ fn threshold_probing_is_refused_unless_allowed() {
     let p = w.prove(&probe, true).unwrap();
     assert!(p.verify(&probe).is_satisfied());
     assert_eq!(w.disclosures()["c"].len(), 3);
+    // Asking again what the verifier already knows tells it nothing new; a
+    // further narrowing is refused.
+    let same = ask(&[&bank], "c", "bank.liquidity_eur <= 20000");
+    assert!(w.check_narrowing(&same).is_ok());
+    assert!(!w.narrowing(&same)[0].narrows);
+    assert!(w
+        .check_narrowing(&ask(&[&bank], "c", "bank.liquidity_eur <= 19999"))
+        .is_err());
     // Without protection nothing is refused.
     w.set_min_interval(x, 0);
     assert!(w.check_narrowing(&reveal).is_ok());
