@@ -1074,3 +1074,59 @@ fn the_verifier_checks_only_its_own_requests_once() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["rejection"]["reason"], "untrusted_rater");
 }
+
+#[test]
+fn config_and_default_date() {
+    let s = Scratch::with_request();
+    let out = s.run(&[
+        "wallet",
+        "config",
+        "--wallet",
+        "mei.wallet",
+        "--min-interval",
+        "bank.liquidity_eur=100",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["min_intervals"]["bank.liquidity_eur"], 100);
+    let out = s.run(&[
+        "wallet",
+        "config",
+        "--wallet",
+        "mei.wallet",
+        "--min-interval",
+        "bank.liquidity_eur=0",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["min_intervals"], serde_json::json!({}));
+
+    // Without --date the reference date is today (UTC).
+    let out = s.run(&[
+        "verifier",
+        "request",
+        "--state",
+        "consulate",
+        "--trust",
+        "trust.json",
+        "--verifier-id",
+        "v",
+        "--policy",
+        "bank.liquidity_eur >= 1",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400;
+    let date = v["date"].as_str().unwrap();
+    let today = credence::Date::from_days(days).unwrap().to_string();
+    let yesterday = credence::Date::from_days(days - 1).unwrap().to_string();
+    assert!(date == today || date == yesterday, "{date}");
+    // The request was recorded under its nonce.
+    let requests = std::fs::read_dir(s.path("consulate/requests"))
+        .unwrap()
+        .count();
+    assert_eq!(requests, 2);
+}

@@ -95,11 +95,27 @@ pub fn read_secret_json<T: DeserializeOwned>(path: &Path) -> Result<T, Failure> 
     })
 }
 
-/// Pretty JSON with a final newline, in memory that is zeroized when dropped.
+/// Counts bytes written.
+struct Counter(usize);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Pretty JSON with a final newline, in one allocation (so that no copy of
+/// a secret is left behind by a reallocation) that is zeroized when dropped.
 pub fn to_json<T: Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    let mut out = Zeroizing::new(Vec::with_capacity(4096));
-    serde_json::to_writer_pretty(&mut *out, value)
-        .map_err(|e| Failure::input(format!("cannot encode JSON: {e}")))?;
+    let fail = |e: serde_json::Error| Failure::input(format!("cannot encode JSON: {e}"));
+    let mut counter = Counter(0);
+    serde_json::to_writer_pretty(&mut counter, value).map_err(fail)?;
+    let mut out = Zeroizing::new(Vec::with_capacity(counter.0 + 1));
+    serde_json::to_writer_pretty(&mut *out, value).map_err(fail)?;
     out.push(b'\n');
     Ok(out)
 }

@@ -60,7 +60,7 @@ pub fn init(schema_path: &Path, key_path: &Path) -> Outcome {
         format: KEY_FORMAT.into(),
         version: 1,
         schema: schema.clone(),
-        signing_key: URL_SAFE_NO_PAD.encode(*key.to_bytes()),
+        signing_key: URL_SAFE_NO_PAD.encode(key.to_bytes().as_slice()),
     };
     io::write_atomic(key_path, &io::to_json(&file)?, 0o600, false)?;
     io::print(&io::to_json(&RaterDescriptor::new(
