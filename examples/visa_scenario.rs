@@ -1,5 +1,7 @@
-//! A consulate fast-tracks visas for applicants who prove liquidity and no
-//! court defaults, and learns nothing else about them.
+//! A consulate fast-tracks visas for applicants who prove liquidity, a clean
+//! payment record and no court defaults, and learns nothing else about them:
+//! not the amounts, not the expiry dates, and nothing of the behavioural
+//! score a "social credit" bureau keeps on them.
 //!
 //! Run with `cargo run --release --example visa_scenario`.
 
@@ -16,57 +18,66 @@ fn attr(name: &str, kind: AttributeKind, category: Category) -> Attribute {
 struct Rater {
     name: &'static str,
     key: RaterSigningKey,
-    schema: Schema,
+    descriptor: RaterDescriptor,
 }
 
 impl Rater {
-    fn issue(
-        &self,
-        link: &LinkSecret,
-        values: &[(&str, u64)],
-    ) -> Result<Vec<HeldCredential>, Error> {
-        let (request, pending) = link.issuance_request(&self.key.public_key(), &self.schema);
-        let issued = self.key.issue(&self.schema, &request, values, 1)?;
-        pending.accept(link, &self.schema, issued)
+    fn new(name: &'static str, schema: Schema) -> Self {
+        let key = RaterSigningKey::generate(&mut rand_core::OsRng);
+        let descriptor = RaterDescriptor::new(schema, key.public_key());
+        Rater {
+            name,
+            key,
+            descriptor,
+        }
+    }
+    fn schema(&self) -> &Schema {
+        self.descriptor.schema()
     }
 }
 
 struct Applicant {
     name: &'static str,
-    link: LinkSecret,
-    wallet: Vec<HeldCredential>,
-    hidden: Vec<(String, u64)>,
+    wallet: Wallet,
+    /// What the raters certified, as `schema.attribute = value`: known to the
+    /// applicant (and to each rater for its own attributes), never sent.
+    hidden: Vec<(String, String)>,
 }
 
+/// The applicant's wallet asks each rater for a small batch of single-use
+/// credentials and checks what comes back.
 fn applicant(
     name: &'static str,
-    raters: &[Rater; 3],
-    values: [&[(&str, u64)]; 3],
-) -> Result<Applicant, Error> {
-    let link = LinkSecret::generate(&mut rand_core::OsRng);
-    let mut wallet = Vec::new();
+    raters: &[Rater],
+    values: &[&[(&str, u64)]],
+) -> Result<Applicant, Box<dyn std::error::Error>> {
+    let mut wallet = Wallet::generate();
     let mut hidden = Vec::new();
     for (rater, vals) in raters.iter().zip(values) {
-        wallet.extend(rater.issue(&link, vals)?);
-        for (n, v) in vals {
-            hidden.push((format!("{}.{n}", rater.schema.id()), *v));
+        let request = wallet.request_issuance(&rater.descriptor);
+        let issued = rater.key.issue(rater.schema(), &request, vals, 2)?;
+        wallet.add(issued)?;
+        for (n, v) in *vals {
+            let i = rater.schema().index_of(n).ok_or("unknown attribute")?;
+            let shown = match rater.schema().attributes()[i].kind {
+                AttributeKind::Date => Date::from_days(*v)?.to_string(),
+                AttributeKind::Uint { .. } => v.to_string(),
+            };
+            hidden.push((format!("{}.{n}", rater.schema().id()), shown));
         }
     }
     Ok(Applicant {
         name,
-        link,
         wallet,
         hidden,
     })
 }
 
-fn main() -> Result<(), Error> {
-    let mut rng = rand_core::OsRng;
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let raters = [
-        Rater {
-            name: "Court registry of defaulted judgment debtors",
-            key: RaterSigningKey::generate(&mut rng),
-            schema: Schema::new(
+        Rater::new(
+            "Court registry of defaulted judgment debtors",
+            Schema::new(
                 "court",
                 1,
                 vec![
@@ -78,11 +89,10 @@ fn main() -> Result<(), Error> {
                     attr("valid_until", AttributeKind::Date, Category::Validity),
                 ],
             )?,
-        },
-        Rater {
-            name: "Bank",
-            key: RaterSigningKey::generate(&mut rng),
-            schema: Schema::new(
+        ),
+        Rater::new(
+            "Bank",
+            Schema::new(
                 "bank",
                 1,
                 vec![
@@ -92,141 +102,169 @@ fn main() -> Result<(), Error> {
                         Category::Financial,
                     ),
                     attr(
-                        "monthly_income_eur",
-                        AttributeKind::Uint { max: 10_000_000 },
+                        "on_time_payments",
+                        AttributeKind::Uint { max: 1000 },
+                        Category::Financial,
+                    ),
+                    attr(
+                        "late_payments",
+                        AttributeKind::Uint { max: 1000 },
                         Category::Financial,
                     ),
                     attr("valid_until", AttributeKind::Date, Category::Validity),
                 ],
             )?,
-        },
-        Rater {
-            name: "Behavioural score bureau",
-            key: RaterSigningKey::generate(&mut rng),
-            schema: Schema::new(
+        ),
+        Rater::new(
+            "Behavioural score bureau (Sesame-like)",
+            Schema::new(
                 "social",
                 1,
                 vec![
                     attr(
-                        "websites_flagged",
+                        "flagged_websites_visited",
                         AttributeKind::Uint { max: 100_000 },
                         Category::Behavioural,
                     ),
                     attr(
-                        "contacts_score",
+                        "contacts_average_score",
                         AttributeKind::Uint { max: 1000 },
                         Category::Behavioural,
                     ),
                     attr("valid_until", AttributeKind::Date, Category::Validity),
                 ],
             )?,
-        },
+        ),
     ];
     let until = Date::parse("2027-09-30")?.days();
-    let mei = applicant(
+    let mut mei = applicant(
         "Mei",
         &raters,
-        [
+        &[
             &[("outstanding_defaults", 0), ("valid_until", until)],
             &[
                 ("liquidity_eur", 18_250),
-                ("monthly_income_eur", 3_100),
+                ("on_time_payments", 41),
+                ("late_payments", 3),
                 ("valid_until", until),
             ],
             &[
-                ("websites_flagged", 12),
-                ("contacts_score", 410),
+                ("flagged_websites_visited", 12),
+                ("contacts_average_score", 410),
                 ("valid_until", until),
             ],
         ],
     )?;
-    let jun = applicant(
+    let mut jun = applicant(
         "Jun",
         &raters,
-        [
+        &[
             &[("outstanding_defaults", 1), ("valid_until", until)],
             &[
                 ("liquidity_eur", 42_000),
-                ("monthly_income_eur", 5_600),
+                ("on_time_payments", 60),
+                ("late_payments", 0),
                 ("valid_until", until),
             ],
             &[
-                ("websites_flagged", 0),
-                ("contacts_score", 880),
+                ("flagged_websites_visited", 0),
+                ("contacts_average_score", 880),
                 ("valid_until", until),
             ],
         ],
     )?;
-
-    let request = ProofRequest::builder("consulate.example", Date::parse("2027-03-01")?)
-        .purpose("visa fast track: proof of financial liquidity")
-        .trust(raters[0].schema.clone(), vec![raters[0].key.public_key()])
-        .trust(raters[1].schema.clone(), vec![raters[1].key.public_key()])
-        .predicate(Predicate::at_least(
-            AttrRef::parse("bank.liquidity_eur")?,
-            5000,
-        ))
-        .predicate(Predicate::equals(
-            AttrRef::parse("court.outstanding_defaults")?,
-            0,
-        ))
-        .build()?;
 
     println!("Raters:");
     for r in &raters {
         println!(
-            "  {:<46} schema `{}`, key {}",
+            "  {:<42} schema `{}`, key {}",
             r.name,
-            r.schema.id(),
-            r.key.public_key().key_id()
+            r.schema().id(),
+            r.descriptor.key_id()
         );
     }
-    println!(
-        "\nThe consulate asks ({}), reference date {}:",
-        request.purpose(),
-        request.date()
-    );
-    for p in request.predicates() {
-        println!("  {p}");
-    }
 
-    for a in [&mei, &jun] {
-        println!("\n== {}", a.name);
-        match Presentation::prove(&request, &a.link, &a.wallet) {
-            Ok(p) => {
-                let bytes = p.to_bytes();
+    // The consulate trusts the court and the bank, not the behavioural bureau:
+    // its policy reads financial and judicial attributes only.
+    let policy = "bank.liquidity_eur >= 5000 and court.outstanding_defaults == 0 \
+                  and 3*bank.on_time_payments - 2*bank.late_payments >= 40";
+    let consulate = |nonce_source: &mut rand_core::OsRng| {
+        ProofRequest::builder("consulate.example", Date::parse("2027-03-01")?)
+            .purpose("visa fast track: proof of financial liquidity")
+            .trust(raters[0].schema().clone(), vec![raters[0].key.public_key()])
+            .trust(raters[1].schema().clone(), vec![raters[1].key.public_key()])
+            .predicates(parse_policy(policy)?)
+            .build_with_rng(nonce_source)
+            .map_err(Box::<dyn std::error::Error>::from)
+    };
+    let mut rng = rand_core::OsRng;
+
+    for a in [&mut mei, &mut jun] {
+        // A fresh request (fresh nonce) for each applicant.
+        let request = consulate(&mut rng)?;
+        println!("\n== {} applies", a.name);
+        println!("The wallet shows {} before consenting:", a.name);
+        for line in a.wallet.consent(&request).to_string().lines() {
+            println!("  | {line}");
+        }
+        match a.wallet.prove(&request, false) {
+            Ok(presentation) => {
+                let bytes = presentation.to_bytes();
                 let verdict = Presentation::from_bytes(&bytes)?.verify(&request);
                 println!(
-                    "  presentation: {} bytes; verdict: {}",
+                    "Presentation: {} bytes. Verdict: {}",
                     bytes.len(),
-                    if verdict.is_satisfied() { "SATISFIED" } else { "REJECTED" }
+                    if verdict.is_satisfied() {
+                        "SATISFIED, visa fast-tracked"
+                    } else {
+                        "REJECTED"
+                    }
                 );
-                println!("  {:<48} | what stayed hidden", "what the consulate learned");
                 let learned: Vec<String> = verdict
                     .statements
                     .iter()
                     .map(|s| {
-                        let cats: Vec<String> =
-                            s.attributes.iter().map(|u| u.category.to_string()).collect();
-                        format!("{} holds [{}]", s.statement, cats.join(", "))
+                        let mut cats: Vec<String> = Vec::new();
+                        for u in &s.attributes {
+                            if !cats.contains(&u.category.to_string()) {
+                                cats.push(u.category.to_string());
+                            }
+                        }
+                        format!("{}: holds [{}]", s.statement, cats.join(", "))
                     })
                     .collect();
-                let rows = learned.len().max(a.hidden.len());
-                for i in 0..rows {
+                let width = learned.iter().map(String::len).max().unwrap_or(0).max(26);
+                println!(
+                    "  {:<width$} | what stayed hidden",
+                    "what the consulate learned"
+                );
+                println!("  {:-<width$}-+-{:-<40}", "", "");
+                for i in 0..learned.len().max(a.hidden.len()) {
                     let l = learned.get(i).map(String::as_str).unwrap_or("");
                     let h = a
                         .hidden
                         .get(i)
                         .map(|(n, v)| format!("{n} = {v}"))
                         .unwrap_or_default();
-                    println!("  {l:<48} | {h}");
+                    println!("  {l:<width$} | {h}");
                 }
                 println!(
                     "  behavioural data used: {}",
-                    if verdict.uses_category(Category::Behavioural) { "yes" } else { "no" }
+                    if verdict.uses_category(Category::Behavioural) {
+                        "yes"
+                    } else {
+                        "no"
+                    }
                 );
             }
-            Err(e) => println!("  the wallet cannot prove the policy: {e}\n  nothing is sent; the consulate learns nothing"),
+            Err(e) => {
+                println!("The wallet cannot prove the policy: {e}");
+                println!(
+                    "Nothing is sent: the consulate learns only that {} did not answer,",
+                    a.name
+                );
+                println!("and no amount, date or score of {}.", a.name);
+            }
         }
     }
     Ok(())

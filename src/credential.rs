@@ -489,6 +489,33 @@ impl PendingIssuance {
             })
             .collect()
     }
+
+    /// The encoding a wallet stores between request and acceptance
+    /// (spec/wallet.md §2), zeroized when dropped: it holds the blinding.
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut w = Writer::header(tag::PENDING_ISSUANCE);
+        w.fixed(&self.rater.to_bytes());
+        w.fixed(&self.schema_digest);
+        w.point(&self.holder_commitment);
+        w.scalar(&self.blinding);
+        Zeroizing::new(w.into_vec())
+    }
+
+    /// Strict decoding of [`PendingIssuance::to_bytes`].
+    ///
+    /// # Errors
+    /// A [`DecodeError`] naming what is wrong (never a secret value).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::header(bytes, tag::PENDING_ISSUANCE, "pending issuance")?;
+        let pending = PendingIssuance {
+            rater: RaterPublicKey::from_bytes(&r.array()?)?,
+            schema_digest: r.array()?,
+            holder_commitment: r.point("holder commitment")?,
+            blinding: r.scalar("issuance blinding")?,
+        };
+        r.finish()?;
+        Ok(pending)
+    }
 }
 
 /// The public part of a credential: what a rater signed and a verifier sees
@@ -922,6 +949,45 @@ mod tests {
         assert!(back.is_held_by(&l2));
         // A non-canonical link secret is refused.
         assert!(LinkSecret::from_bytes(&[0xff; 32]).is_err());
+    }
+
+    #[test]
+    fn pending_issuance_round_trips_strictly() {
+        let rater = RaterSigningKey::generate(&mut OsRng);
+        let link = LinkSecret::generate(&mut OsRng);
+        let (req, pending) = link.issuance_request(&rater.public_key(), &schema());
+        let bytes = pending.to_bytes();
+        assert_eq!(&bytes[..2], &[VERSION, tag::PENDING_ISSUANCE]);
+        let back = PendingIssuance::from_bytes(&bytes).unwrap();
+        assert_eq!(back.to_bytes(), bytes);
+        assert_eq!(format!("{back:?}"), "PendingIssuance");
+        let issued = rater
+            .issue(&schema(), &req, &[("defaults", 0), ("valid_until", 1)], 2)
+            .unwrap();
+        let held = back.accept(&link, &schema(), issued).unwrap();
+        assert_eq!(held.len(), 2);
+
+        let mut long = bytes.to_vec();
+        long.push(0);
+        assert_eq!(
+            PendingIssuance::from_bytes(&long).unwrap_err(),
+            DecodeError::TrailingBytes(1)
+        );
+        assert_eq!(
+            PendingIssuance::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err(),
+            DecodeError::Truncated
+        );
+        let mut bad = bytes.to_vec();
+        let n = bad.len();
+        bad[n - 32..].copy_from_slice(&[0xff; 32]);
+        assert_eq!(
+            PendingIssuance::from_bytes(&bad).unwrap_err(),
+            DecodeError::NonCanonicalScalar("issuance blinding")
+        );
+        assert!(matches!(
+            PendingIssuance::from_bytes(&held[0].to_bytes()),
+            Err(DecodeError::WrongType { .. })
+        ));
     }
 
     #[test]

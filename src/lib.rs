@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod credential;
+mod descriptor;
 mod errors;
 mod generators;
 mod policy;
@@ -12,12 +13,14 @@ mod request;
 mod schema;
 mod sigma;
 mod transcript;
+mod wallet;
 mod wire;
 
 pub use credential::{
     Credential, CredentialOpening, HeldCredential, IssuanceRequest, IssuedCredential, KeyId,
     LinkSecret, PendingIssuance, RaterPublicKey, RaterSigningKey,
 };
+pub use descriptor::RaterDescriptor;
 pub use errors::{DecodeError, Error, PolicyError, Result};
 pub use generators::{bulletproof_gens, pedersen_gens};
 pub use policy::{parse_policy, AttrRef, Comparison, Date, ParseError, Predicate, Term};
@@ -29,4 +32,7 @@ pub use presentation::{
 };
 pub use request::{ProofRequest, RequestBuilder, TrustedRater};
 pub use schema::{Attribute, AttributeKind, Category, Schema, DATE_MAX};
+pub use wallet::{
+    ConsentSummary, CredentialSummary, DisclosureRecord, Narrowing, Wallet, WalletError,
+};
 pub use wire::{caps, VERSION};

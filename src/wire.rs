@@ -23,6 +23,7 @@ pub(crate) mod tag {
     pub const PROOF_REQUEST: u8 = 5;
     pub const PRESENTATION: u8 = 6;
     pub const HELD_CREDENTIAL: u8 = 7;
+    pub const PENDING_ISSUANCE: u8 = 8;
 }
 
 /// Caps on every count and length (spec §3.3).

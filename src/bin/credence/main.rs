@@ -1,0 +1,304 @@
+//! `credence`: raters, wallets and verifiers from the shell, JSON in and out.
+//!
+//! Exit codes: 0 success (or a satisfied verdict); 1 a verdict not satisfied,
+//! a replayed presentation, or a wallet that declines or cannot prove; 2 a
+//! usage error or input that cannot be read or is not valid. Errors are one
+//! line on standard error, starting `credence: error: `, and never hold a
+//! secret. Every file is written crash-safely, after all input was checked.
+
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use credence::{AttrRef, Date};
+
+mod io;
+mod rater;
+mod verifier;
+mod wallet;
+
+use io::{Failure, Outcome, BAD_INPUT};
+
+/// Privacy-preserving scoring: raters sign commitments to attributes, subjects
+/// prove policies about them in zero knowledge, verifiers learn the answer and
+/// nothing else.
+#[derive(Parser)]
+#[command(name = "credence", version)]
+struct Cli {
+    #[command(subcommand)]
+    role: Role,
+}
+
+#[derive(Subcommand)]
+enum Role {
+    /// An issuing office: create a key, issue credentials.
+    #[command(subcommand)]
+    Rater(RaterCommand),
+    /// A subject's wallet: request, hold and present credentials.
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// A verifier: issue proof requests, check presentations.
+    #[command(subcommand)]
+    Verifier(VerifierCommand),
+}
+
+#[derive(Subcommand)]
+enum RaterCommand {
+    /// Create a signing key for a schema (mode 0600, never overwritten) and
+    /// print the public rater descriptor.
+    Init {
+        /// The schema, as JSON.
+        #[arg(long, value_name = "SCHEMA.json")]
+        schema: PathBuf,
+        /// The key file to create.
+        #[arg(long, value_name = "RATER.key")]
+        key: PathBuf,
+    },
+    /// Check an issuance request and issue credentials for it (secret: send
+    /// them to the subject only).
+    Issue {
+        /// The rater's key file.
+        #[arg(long, value_name = "RATER.key")]
+        key: PathBuf,
+        /// The subject's issuance request.
+        #[arg(long, value_name = "ISSUANCE_REQUEST.json")]
+        request: PathBuf,
+        /// An attribute value; dates as YYYY-MM-DD. Repeat for each attribute.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// The credentials' expiry.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = date)]
+        valid_until: Date,
+        /// How many single-use copies to issue.
+        #[arg(long, default_value_t = 1, value_name = "K")]
+        batch: usize,
+        /// Write the credentials here (mode 0600) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum WalletCommand {
+    /// Create a wallet with a fresh link secret (mode 0600, never overwritten).
+    Init {
+        /// The wallet file.
+        #[arg(long, value_name = "W")]
+        wallet: PathBuf,
+        /// Refuse any request after which one verifier would know the
+        /// attribute to lie in an interval narrower than WIDTH.
+        #[arg(long = "min-interval", value_name = "SCHEMA.ATTR=WIDTH", value_parser = min_interval)]
+        min_interval: Vec<(AttrRef, u64)>,
+    },
+    /// Set minimum intervals (a width of 0 removes one).
+    Config {
+        /// The wallet file.
+        #[arg(long, value_name = "W")]
+        wallet: PathBuf,
+        /// As for `wallet init`.
+        #[arg(long = "min-interval", value_name = "SCHEMA.ATTR=WIDTH", value_parser = min_interval)]
+        min_interval: Vec<(AttrRef, u64)>,
+    },
+    /// Print an issuance request for a rater, and remember it.
+    Request {
+        /// The wallet file.
+        #[arg(long, value_name = "W")]
+        wallet: PathBuf,
+        /// The rater's descriptor, as `rater init` prints it.
+        #[arg(long, value_name = "RATER.pub.json")]
+        rater: PathBuf,
+    },
+    /// Check credentials a rater issued for one of this wallet's requests, and
+    /// keep them.
+    Add {
+        /// The wallet file.
+        #[arg(long, value_name = "W")]
+        wallet: PathBuf,
+        /// The credentials, as `rater issue` writes them.
+        #[arg(value_name = "CREDENTIAL.json")]
+        credentials: PathBuf,
+    },
+    /// List credentials, pending requests, minimum intervals and what each
+    /// verifier was shown (no secret, no attribute value).
+    List {
+        /// The wallet file.
+        #[arg(long, value_name = "W")]
+        wallet: PathBuf,
+    },
+    /// Show what a request asks, ask for consent, and print a presentation.
+    Prove {
+        /// The wallet file.
+        #[arg(long, value_name = "W")]
+        wallet: PathBuf,
+        /// The verifier's proof request.
+        #[arg(value_name = "REQUEST.json")]
+        request: PathBuf,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Answer even when the verifier would narrow a protected attribute
+        /// below its minimum interval.
+        #[arg(long)]
+        allow_narrowing: bool,
+        /// Write the presentation here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum VerifierCommand {
+    /// Print a proof request with a fresh nonce, and record it.
+    Request {
+        /// The policy, e.g. 'bank.liquidity_eur >= 5000 and court.outstanding_defaults == 0'.
+        #[arg(long)]
+        policy: String,
+        /// The trusted raters: a JSON list of rater descriptors.
+        #[arg(long, value_name = "TRUST.json")]
+        trust: PathBuf,
+        /// Who asks.
+        #[arg(long, value_name = "ID")]
+        verifier_id: String,
+        /// The verifier's state directory.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// The reference date every credential must be valid on (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = date)]
+        date: Option<Date>,
+        /// Why the verifier asks; shown to the subject.
+        #[arg(long, default_value = "")]
+        purpose: String,
+    },
+    /// Check a presentation against a request this verifier issued; print the
+    /// verdict. Each request is answered once: a second presentation is
+    /// rejected as replayed.
+    Check {
+        /// The verifier's state directory.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// The currently trusted raters.
+        #[arg(long, value_name = "TRUST.json")]
+        trust: PathBuf,
+        /// The request, as `verifier request` printed it.
+        #[arg(value_name = "REQUEST.json")]
+        request: PathBuf,
+        /// The subject's presentation.
+        #[arg(value_name = "PRESENTATION.json")]
+        presentation: PathBuf,
+    },
+}
+
+fn date(s: &str) -> Result<Date, String> {
+    Date::parse(s).map_err(|e| e.to_string())
+}
+
+fn min_interval(s: &str) -> Result<(AttrRef, u64), String> {
+    let (a, w) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected SCHEMA.ATTR=WIDTH"))?;
+    let attr = AttrRef::parse(a).map_err(|e| e.to_string())?;
+    let width = w
+        .parse::<u64>()
+        .map_err(|_| format!("`{s}`: the width must be an unsigned integer"))?;
+    Ok((attr, width))
+}
+
+fn run(cli: Cli) -> Outcome {
+    match cli.role {
+        Role::Rater(RaterCommand::Init { schema, key }) => rater::init(&schema, &key),
+        Role::Rater(RaterCommand::Issue {
+            key,
+            request,
+            set,
+            valid_until,
+            batch,
+            out,
+        }) => rater::issue(&key, &request, &set, valid_until, batch, out.as_deref()),
+        Role::Wallet(WalletCommand::Init {
+            wallet,
+            min_interval,
+        }) => wallet::init(&wallet, &min_interval),
+        Role::Wallet(WalletCommand::Config {
+            wallet,
+            min_interval,
+        }) => wallet::config(&wallet, &min_interval),
+        Role::Wallet(WalletCommand::Request { wallet, rater }) => wallet::request(&wallet, &rater),
+        Role::Wallet(WalletCommand::Add {
+            wallet,
+            credentials,
+        }) => wallet::add(&wallet, &credentials),
+        Role::Wallet(WalletCommand::List { wallet }) => wallet::list(&wallet),
+        Role::Wallet(WalletCommand::Prove {
+            wallet,
+            request,
+            yes,
+            allow_narrowing,
+            out,
+        }) => wallet::prove(&wallet, &request, yes, allow_narrowing, out.as_deref()),
+        Role::Verifier(VerifierCommand::Request {
+            policy,
+            trust,
+            verifier_id,
+            state,
+            date,
+            purpose,
+        }) => verifier::request(&policy, &trust, &verifier_id, &state, date, &purpose),
+        Role::Verifier(VerifierCommand::Check {
+            state,
+            trust,
+            request,
+            presentation,
+        }) => verifier::check(&state, &trust, &request, &presentation),
+    }
+}
+
+/// One line: newlines and other control characters become spaces.
+fn one_line(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                    ExitCode::SUCCESS
+                }
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = e.print();
+                    ExitCode::from(BAD_INPUT)
+                }
+                _ => {
+                    // clap's message, without the usage block, on one line.
+                    let text = e.render().to_string();
+                    let lines: Vec<&str> = text
+                        .lines()
+                        .map(str::trim)
+                        .take_while(|l| !l.starts_with("Usage:"))
+                        .filter(|l| !l.is_empty())
+                        .collect();
+                    let message = lines.join(" ");
+                    let message = message.strip_prefix("error: ").unwrap_or(&message);
+                    eprintln!("credence: error: {} (see --help)", one_line(message));
+                    ExitCode::from(BAD_INPUT)
+                }
+            };
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure { code, message }) => {
+            eprintln!("credence: error: {}", one_line(&message));
+            ExitCode::from(code)
+        }
+    }
+}

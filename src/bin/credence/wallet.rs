@@ -1,0 +1,215 @@
+//! `credence wallet …`: the subject's side.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal};
+use std::path::Path;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use credence::{
+    AttrRef, Error, IssuedCredential, ProofRequest, RaterDescriptor, Wallet, WalletError,
+};
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use crate::io::{self, show, Failure, Outcome, OK};
+use crate::rater::{IssuedFile, ISSUED_FORMAT};
+
+fn load(path: &Path) -> Result<Wallet, Failure> {
+    Wallet::load(path).map_err(|e| match e {
+        WalletError::Io { .. } => Failure::input(format!("cannot read wallet {e}")),
+        e => Failure::input(format!("{}: {e}", show(path))),
+    })
+}
+
+fn save(wallet: &Wallet, path: &Path) -> Result<(), Failure> {
+    wallet
+        .save(path)
+        .map_err(|e| Failure::input(format!("cannot save wallet {e}")))
+}
+
+/// `wallet init`.
+pub fn init(path: &Path, min_intervals: &[(AttrRef, u64)]) -> Outcome {
+    let mut wallet = Wallet::generate();
+    for (a, w) in min_intervals {
+        wallet.set_min_interval(a.clone(), *w);
+    }
+    wallet.create(path).map_err(|e| match e {
+        WalletError::Exists(_) => Failure::input(e),
+        e => Failure::input(format!("cannot create wallet {e}")),
+    })?;
+    Ok(OK)
+}
+
+/// `wallet config`.
+pub fn config(path: &Path, min_intervals: &[(AttrRef, u64)]) -> Outcome {
+    let mut wallet = load(path)?;
+    for (a, w) in min_intervals {
+        wallet.set_min_interval(a.clone(), *w);
+    }
+    save(&wallet, path)?;
+    let intervals: BTreeMap<String, u64> = wallet
+        .min_intervals()
+        .iter()
+        .map(|(a, w)| (a.to_string(), *w))
+        .collect();
+    io::print(&io::to_json(&json!({ "min_intervals": intervals }))?)?;
+    Ok(OK)
+}
+
+/// `wallet request`.
+pub fn request(path: &Path, rater: &Path) -> Outcome {
+    let mut wallet = load(path)?;
+    let descriptor: RaterDescriptor = io::read_json(rater)?;
+    let request = wallet.request_issuance(&descriptor);
+    save(&wallet, path)?;
+    io::print(&io::to_json(&request)?)?;
+    Ok(OK)
+}
+
+/// `wallet add`.
+pub fn add(path: &Path, credentials: &Path) -> Outcome {
+    let mut wallet = load(path)?;
+    let file: IssuedFile = io::read_secret_json(credentials)?;
+    let bad = |m: String| Failure::input(format!("{}: {m}", show(credentials)));
+    if file.format != ISSUED_FORMAT || file.version != 1 {
+        return Err(bad(format!("not a version 1 `{ISSUED_FORMAT}` file")));
+    }
+    let issued = file
+        .credentials
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let bytes = Zeroizing::new(
+                URL_SAFE_NO_PAD
+                    .decode(s)
+                    .map_err(|_| bad(format!("credential {i} is not base64url")))?,
+            );
+            IssuedCredential::from_bytes(&bytes).map_err(|e| bad(format!("credential {i}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (rater, n) = wallet.add(issued).map_err(|e| bad(e.to_string()))?;
+    save(&wallet, path)?;
+    io::print(&io::to_json(&json!({
+        "added": n,
+        "schema": rater.schema().id(),
+        "key_id": rater.key_id().to_string(),
+    }))?)?;
+    Ok(OK)
+}
+
+/// `wallet list`: no secret, no attribute value.
+pub fn list(path: &Path) -> Outcome {
+    let wallet = load(path)?;
+    let mut groups: Vec<(String, String, usize, usize)> = Vec::new();
+    for c in wallet.credentials() {
+        let key_id = c.key_id.to_string();
+        let i = match groups.iter().position(|g| g.0 == c.schema && g.1 == key_id) {
+            Some(i) => i,
+            None => {
+                groups.push((c.schema.clone(), key_id, 0, 0));
+                groups.len() - 1
+            }
+        };
+        if c.used {
+            groups[i].3 += 1;
+        } else {
+            groups[i].2 += 1;
+        }
+    }
+    let credentials: Vec<Value> = groups
+        .into_iter()
+        .map(|(schema, key_id, unused, used)| {
+            json!({ "schema": schema, "key_id": key_id, "unused": unused, "used": used })
+        })
+        .collect();
+    let pending: Vec<Value> = wallet
+        .pending()
+        .iter()
+        .map(|d| json!({ "schema": d.schema().id(), "key_id": d.key_id().to_string() }))
+        .collect();
+    let intervals: BTreeMap<String, u64> = wallet
+        .min_intervals()
+        .iter()
+        .map(|(a, w)| (a.to_string(), *w))
+        .collect();
+    let disclosures: BTreeMap<&String, Vec<Value>> = wallet
+        .disclosures()
+        .iter()
+        .map(|(verifier, records)| {
+            let rs = records
+                .iter()
+                .map(|r| {
+                    json!({
+                        "date": r.date.to_string(),
+                        "purpose": r.purpose,
+                        "learned": r.statements(),
+                    })
+                })
+                .collect();
+            (verifier, rs)
+        })
+        .collect();
+    io::print(&io::to_json(&json!({
+        "credentials": credentials,
+        "pending": pending,
+        "min_intervals": intervals,
+        "disclosures": disclosures,
+    }))?)?;
+    Ok(OK)
+}
+
+/// Asks on standard error and reads one line from standard input.
+fn confirm() -> bool {
+    eprint!("Send this presentation? [y/N] ");
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if !stdin.is_terminal() {
+        // The answer was not echoed: end the prompt's line.
+        eprintln!();
+    }
+    if read.is_err() {
+        return false;
+    }
+    matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+/// `wallet prove`.
+pub fn prove(
+    path: &Path,
+    request_path: &Path,
+    yes: bool,
+    allow_narrowing: bool,
+    out: Option<&Path>,
+) -> Outcome {
+    let mut wallet = load(path)?;
+    let request: ProofRequest = io::read_json(request_path)?;
+    eprint!("{}", wallet.consent(&request));
+    let presentation = wallet
+        .prove(&request, allow_narrowing)
+        .map_err(|e| match e {
+            WalletError::Narrowing(_) => {
+                Failure::no(format!("{e}; to answer anyway, pass --allow-narrowing"))
+            }
+            WalletError::AllUsed { .. }
+            | WalletError::Credence(
+                Error::PredicateNotMet { .. }
+                | Error::Expired { .. }
+                | Error::MissingCredential { .. }
+                | Error::UnusableCredential { .. },
+            ) => Failure::no(format!("cannot prove: {e}; nothing was sent")),
+            e => Failure::input(format!("cannot prove: {e}")),
+        })?;
+    if !yes && !confirm() {
+        return Err(Failure::no("declined; nothing was sent"));
+    }
+    // The credentials are marked used on disk before the presentation leaves.
+    save(&wallet, path)?;
+    let json = io::to_json(&presentation)?;
+    match out {
+        Some(p) => io::write_atomic(p, &json, 0o644, true)?,
+        None => io::print(&json)?,
+    }
+    Ok(OK)
+}

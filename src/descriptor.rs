@@ -1,0 +1,197 @@
+//! Rater descriptors: what a rater publishes, and what verifiers and wallets
+//! load to trust it (spec/wallet.md §4).
+
+use serde::{Deserialize, Serialize};
+
+use crate::credential::{KeyId, RaterPublicKey};
+use crate::errors::{DecodeError, Error};
+use crate::request::TrustedRater;
+use crate::schema::Schema;
+use crate::wire::caps;
+
+/// A rater's public descriptor: its schema, its public key and the key's id.
+///
+/// The JSON form is `{"schema": <schema>, "key": "<base64url>", "key_id":
+/// "<hex>"}`. The key id is redundant (it is derived from the key) and is
+/// checked on decoding, so that a descriptor whose key was swapped but whose key
+/// id was kept is refused.
+///
+/// # Example
+/// ```
+/// # use credence::*;
+/// # let schema = Schema::new("court", 1, vec![
+/// #     Attribute { name: "valid_until".into(), kind: AttributeKind::Date, category: Category::Validity },
+/// # ]).unwrap();
+/// let key = RaterSigningKey::generate(&mut rand_core::OsRng);
+/// let published = RaterDescriptor::new(schema, key.public_key());
+/// let json = serde_json::to_string(&published).unwrap();
+/// let loaded: RaterDescriptor = serde_json::from_str(&json).unwrap();
+/// assert_eq!(loaded.key_id(), key.public_key().key_id());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawDescriptor", into = "RawDescriptor")]
+pub struct RaterDescriptor {
+    schema: Schema,
+    key: RaterPublicKey,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDescriptor {
+    schema: Schema,
+    key: RaterPublicKey,
+    key_id: String,
+}
+
+impl TryFrom<RawDescriptor> for RaterDescriptor {
+    type Error = DecodeError;
+    fn try_from(r: RawDescriptor) -> Result<Self, DecodeError> {
+        if r.key_id != r.key.key_id().to_string() {
+            return Err(DecodeError::Invalid(
+                "rater descriptor: the key id does not match the key".into(),
+            ));
+        }
+        Ok(RaterDescriptor {
+            schema: r.schema,
+            key: r.key,
+        })
+    }
+}
+
+impl From<RaterDescriptor> for RawDescriptor {
+    fn from(d: RaterDescriptor) -> Self {
+        RawDescriptor {
+            key_id: d.key.key_id().to_string(),
+            schema: d.schema,
+            key: d.key,
+        }
+    }
+}
+
+impl RaterDescriptor {
+    /// Describes a rater that signs credentials of `schema` with `key`.
+    pub fn new(schema: Schema, key: RaterPublicKey) -> Self {
+        RaterDescriptor { schema, key }
+    }
+    /// The schema.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+    /// The public key.
+    pub fn key(&self) -> &RaterPublicKey {
+        &self.key
+    }
+    /// The key's id.
+    pub fn key_id(&self) -> KeyId {
+        self.key.key_id()
+    }
+
+    /// Groups descriptors into the trusted-rater list of a proof request: one
+    /// entry per schema id, in first-seen order, with every key listed for it
+    /// (several keys for one schema id is key rotation). A key listed twice
+    /// for a schema is kept once.
+    ///
+    /// # Errors
+    /// [`Error::Policy`] when two descriptors name one schema id with different
+    /// schemas, or there are more schemas or keys than a request may trust.
+    pub fn trusted_raters(descriptors: &[RaterDescriptor]) -> Result<Vec<TrustedRater>, Error> {
+        let invalid = |s: String| Error::Policy(crate::errors::PolicyError::Invalid(s));
+        let mut out: Vec<TrustedRater> = Vec::new();
+        for d in descriptors {
+            match out.iter_mut().find(|t| t.schema.id() == d.schema.id()) {
+                Some(t) if t.schema != d.schema => {
+                    return Err(invalid(format!(
+                        "two different schemas have the id `{}`",
+                        d.schema.id()
+                    )))
+                }
+                Some(t) => {
+                    if !t.keys.contains(&d.key) {
+                        t.keys.push(d.key);
+                    }
+                }
+                None => out.push(TrustedRater {
+                    schema: d.schema.clone(),
+                    keys: vec![d.key],
+                }),
+            }
+        }
+        if out.len() > caps::TRUSTED_SCHEMAS {
+            return Err(invalid(format!(
+                "at most {} schemas can be trusted",
+                caps::TRUSTED_SCHEMAS
+            )));
+        }
+        if let Some(t) = out.iter().find(|t| t.keys.len() > caps::KEYS_PER_SCHEMA) {
+            return Err(invalid(format!(
+                "schema `{}` has more than {} trusted keys",
+                t.schema.id(),
+                caps::KEYS_PER_SCHEMA
+            )));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::RaterSigningKey;
+    use crate::schema::{Attribute, AttributeKind, Category};
+    use rand::rngs::OsRng;
+
+    fn schema(version: u32) -> Schema {
+        Schema::new(
+            "court",
+            version,
+            vec![Attribute {
+                name: "valid_until".into(),
+                kind: AttributeKind::Date,
+                category: Category::Validity,
+            }],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn json_round_trip_checks_the_key_id() {
+        let k = RaterSigningKey::generate(&mut OsRng).public_key();
+        let d = RaterDescriptor::new(schema(1), k);
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(
+            json.contains(&format!(r#""key_id":"{}""#, k.key_id())),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<RaterDescriptor>(&json).unwrap(), d);
+
+        let other = RaterSigningKey::generate(&mut OsRng).public_key();
+        let swapped = json.replace(
+            &serde_json::to_string(&k).unwrap(),
+            &serde_json::to_string(&other).unwrap(),
+        );
+        assert_ne!(swapped, json);
+        let err = serde_json::from_str::<RaterDescriptor>(&swapped).unwrap_err();
+        assert!(err.to_string().contains("key id does not match"), "{err}");
+        let extra = json.replacen('{', r#"{"note":1,"#, 1);
+        assert!(serde_json::from_str::<RaterDescriptor>(&extra).is_err());
+    }
+
+    #[test]
+    fn groups_keys_by_schema() {
+        let k1 = RaterSigningKey::generate(&mut OsRng).public_key();
+        let k2 = RaterSigningKey::generate(&mut OsRng).public_key();
+        let ds = [
+            RaterDescriptor::new(schema(1), k1),
+            RaterDescriptor::new(schema(1), k2),
+            RaterDescriptor::new(schema(1), k1),
+        ];
+        let t = RaterDescriptor::trusted_raters(&ds).unwrap();
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].keys, vec![k1, k2]);
+        let clash = [
+            RaterDescriptor::new(schema(1), k1),
+            RaterDescriptor::new(schema(2), k2),
+        ];
+        assert!(RaterDescriptor::trusted_raters(&clash).is_err());
+    }
+}

@@ -1,0 +1,181 @@
+//! What the holder sees before consenting to a request (spec/wallet.md §5).
+
+use std::fmt;
+
+use super::{needed_schemas, DisclosureRecord, Narrowing, Wallet};
+use crate::policy::{Date, Predicate};
+use crate::presentation::{AttributeUse, PredicateReport};
+use crate::request::ProofRequest;
+use crate::schema::Category;
+
+/// A request, as the holder should see it before consenting: who asks and
+/// why, each statement that would be proven with the attributes (and their
+/// categories) it touches, the values revealed, behavioural attributes
+/// flagged, the credentials that would be spent, and what the verifier would
+/// know about each protected attribute. It holds no secret: no hidden value
+/// appears in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentSummary {
+    /// Who asks.
+    pub verifier: String,
+    /// Why, in the verifier's words.
+    pub purpose: String,
+    /// The reference date.
+    pub date: Date,
+    /// Each statement that would be proven: the request's predicates, then each
+    /// credential's validity on the reference date.
+    pub statements: Vec<PredicateReport>,
+    /// The attributes whose values would be disclosed.
+    pub revealed: Vec<String>,
+    /// The categories touched, each once, in order of appearance.
+    pub categories: Vec<Category>,
+    /// The behavioural attributes touched.
+    pub behavioural: Vec<String>,
+    /// For each schema whose credential would be presented: its id and how
+    /// many unused credentials of it the wallet holds now.
+    pub credentials: Vec<(String, usize)>,
+    /// How many presentations this wallet made to this verifier before.
+    pub earlier_presentations: usize,
+    /// What the verifier would know about each protected attribute touched.
+    pub narrowing: Vec<Narrowing>,
+}
+
+impl ConsentSummary {
+    pub(super) fn new(wallet: &Wallet, request: &ProofRequest) -> Self {
+        let use_of = |a: &crate::policy::AttrRef| {
+            request.trusted_for(&a.schema).and_then(|t| {
+                t.schema.index_of(&a.attribute).map(|i| AttributeUse {
+                    attribute: a.to_string(),
+                    category: t.schema.attributes()[i].category,
+                })
+            })
+        };
+        let record = DisclosureRecord::of(request);
+        let statements: Vec<PredicateReport> = record
+            .statements()
+            .into_iter()
+            .zip(record.learned())
+            .map(|(statement, p)| PredicateReport {
+                statement,
+                attributes: p.attributes().into_iter().filter_map(use_of).collect(),
+            })
+            .collect();
+        let revealed = request
+            .predicates()
+            .iter()
+            .filter_map(|p| match p {
+                Predicate::Reveal { attr } => Some(attr.to_string()),
+                _ => None,
+            })
+            .collect();
+        let mut categories = Vec::new();
+        let mut behavioural = Vec::new();
+        for u in statements.iter().flat_map(|s| &s.attributes) {
+            if !categories.contains(&u.category) {
+                categories.push(u.category);
+            }
+            if u.category == Category::Behavioural && !behavioural.contains(&u.attribute) {
+                behavioural.push(u.attribute.clone());
+            }
+        }
+        let credentials = needed_schemas(request)
+            .into_iter()
+            .map(|s| {
+                let unused = wallet
+                    .credentials
+                    .iter()
+                    .filter(|h| !h.used && h.rater.schema().id() == s)
+                    .count();
+                (s.to_owned(), unused)
+            })
+            .collect();
+        ConsentSummary {
+            verifier: request.verifier_id().to_owned(),
+            purpose: request.purpose().to_owned(),
+            date: request.date(),
+            statements,
+            revealed,
+            categories,
+            behavioural,
+            credentials,
+            earlier_presentations: wallet
+                .disclosures
+                .get(request.verifier_id())
+                .map_or(0, Vec::len),
+            narrowing: wallet.narrowing(request),
+        }
+    }
+}
+
+fn list<T: fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for ConsentSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A request's verifier id and purpose hold no control characters
+        // (spec §5.1), so they cannot forge lines of this summary.
+        writeln!(f, "Verifier:   {}", self.verifier)?;
+        let purpose = if self.purpose.is_empty() {
+            "(none given)"
+        } else {
+            &self.purpose
+        };
+        writeln!(f, "Purpose:    {purpose}")?;
+        writeln!(f, "Date:       {}", self.date)?;
+        writeln!(f, "It will learn that:")?;
+        let width = self
+            .statements
+            .iter()
+            .map(|s| s.statement.len())
+            .max()
+            .unwrap_or(0);
+        for s in &self.statements {
+            let mut cats: Vec<String> = Vec::new();
+            for u in &s.attributes {
+                let c = if u.category == Category::Behavioural {
+                    format!("{} (!)", u.category)
+                } else {
+                    u.category.to_string()
+                };
+                if !cats.contains(&c) {
+                    cats.push(c);
+                }
+            }
+            writeln!(f, "  {:<width$}  [{}]", s.statement, cats.join(", "))?;
+        }
+        writeln!(f, "Revealed:   {}", list(&self.revealed))?;
+        writeln!(f, "Categories: {}", list(&self.categories))?;
+        if !self.behavioural.is_empty() {
+            writeln!(
+                f,
+                "(!) BEHAVIOURAL attributes touched: {}",
+                list(&self.behavioural)
+            )?;
+        }
+        let creds: Vec<String> = self
+            .credentials
+            .iter()
+            .map(|(s, n)| format!("one `{s}` credential ({n} unused)"))
+            .collect();
+        writeln!(f, "Spends:     {}", list(&creds))?;
+        writeln!(
+            f,
+            "Earlier presentations to this verifier: {}",
+            self.earlier_presentations
+        )?;
+        for n in &self.narrowing {
+            let mark = if n.is_too_narrow() { "REFUSED" } else { "ok" };
+            writeln!(f, "Protected ({mark}): {n}")?;
+        }
+        Ok(())
+    }
+}
