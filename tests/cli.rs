@@ -1,6 +1,7 @@
 //! The `credence` tool through the built binary: the README's walkthrough, run
 //! command by command, and the handling of bad input (exit code 2, one line on
 //! standard error, no file written or changed).
+#![cfg(feature = "cli")]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
