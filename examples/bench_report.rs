@@ -108,9 +108,18 @@ fn main() {
     let gens_t = gens.elapsed();
     let world = World::new();
 
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown processor".into());
     println!("# Credence performance report\n");
     println!(
-        "Median times on this machine ({} logical cores), release build. Raw = the same range \
+        "Median times on {cpu} ({} logical cores), release build. Raw = the same range \
          statements (widths × aggregation) proven and verified directly with bulletproofs 5. \
          Generators are built once per process ({} for 64 bits × 64 parties).\n",
         std::thread::available_parallelism().map_or(1, |n| n.get()),

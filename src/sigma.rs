@@ -53,21 +53,25 @@ pub(crate) struct SigmaProof {
     pub responses: Vec<Scalar>,
 }
 
+/// Binds the statement as one message (spec §6.1 step 9): the relation and
+/// witness counts, then per relation its term count, each term's witness
+/// index and base, and its left-hand side.
 fn bind_statement(t: &mut Transcript, relations: &[Relation], witnesses: usize) {
-    t.append_u64(label::SIGMA_DOMAIN, relations.len() as u64);
-    t.append_u64(label::SIGMA_DOMAIN, witnesses as u64);
+    let mut w = Writer::default();
+    w.count(relations.len());
+    w.count(witnesses);
     for r in relations {
-        t.append_u64(label::SIGMA_STATEMENT, r.terms.len() as u64);
+        w.count(r.terms.len());
         for (j, base) in &r.terms {
-            let code = match base {
-                Base::Value => 0u8,
-                Base::Blinding => 1u8,
-            };
-            t.append_u64(label::SIGMA_STATEMENT, *j as u64);
-            t.append_message(label::SIGMA_STATEMENT, &[code]);
+            w.count(*j);
+            w.u8(match base {
+                Base::Value => 0,
+                Base::Blinding => 1,
+            });
         }
-        t.append_point(label::SIGMA_STATEMENT, &r.lhs.compressed);
+        w.point(&r.lhs.compressed);
     }
+    t.append_message(label::SIGMA_STATEMENT, &w.into_vec());
 }
 
 /// Proves knowledge of `witnesses` for `relations`, appending to `t`.

@@ -22,7 +22,6 @@ pub(crate) mod label {
     pub const RATER_KEY: &[u8] = b"credence-rater-key";
     pub const SCHEMA_DIGEST: &[u8] = b"credence-schema-digest";
     pub const ISSUANCE_NONCE: &[u8] = b"credence-issuance-nonce";
-    pub const SIGMA_DOMAIN: &[u8] = b"credence-sigma-domain";
     pub const SIGMA_STATEMENT: &[u8] = b"credence-sigma-statement";
     pub const SIGMA_COMMITMENT: &[u8] = b"credence-sigma-commitment";
     pub const SIGMA_CHALLENGE: &[u8] = b"credence-sigma-challenge";
@@ -62,7 +61,6 @@ mod tests {
             RATER_KEY,
             SCHEMA_DIGEST,
             ISSUANCE_NONCE,
-            SIGMA_DOMAIN,
             SIGMA_STATEMENT,
             SIGMA_COMMITMENT,
             SIGMA_CHALLENGE,

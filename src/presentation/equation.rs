@@ -427,9 +427,10 @@ pub(crate) fn holds(equations: &[&Equation]) -> bool {
     let pc = pedersen_gens();
     let (gs, hs) = (bulletproof_g(), bulletproof_h());
     let dynamic: usize = equations.iter().map(|e| e.dynamic.len()).sum();
-    let count = 2 + 2 * used.iter().filter(|u| **u).count() + dynamic;
-    let mut scalars = Vec::with_capacity(count);
-    let mut points = Vec::with_capacity(count);
+    let fixed = 2 + 2 * used.iter().filter(|u| **u).count();
+    let count = fixed + dynamic;
+    let mut scalars = Vec::with_capacity(fixed);
+    let mut points = Vec::with_capacity(fixed);
     scalars.push(b);
     points.push(pc.B);
     scalars.push(b_blinding);
@@ -445,13 +446,42 @@ pub(crate) fn holds(equations: &[&Equation]) -> bool {
             }
         }
     }
-    for e in equations {
-        for (s, p) in &e.dynamic {
-            scalars.push(*s);
-            points.push(*p);
-        }
+    // The dynamic terms go to the multiplication without being copied.
+    let dyn_scalars = equations
+        .iter()
+        .flat_map(|e| e.dynamic.iter().map(|(s, _)| s));
+    let dyn_points = equations
+        .iter()
+        .flat_map(|e| e.dynamic.iter().map(|(_, p)| p));
+    RistrettoPoint::vartime_multiscalar_mul(
+        Exact::new(scalars.iter().chain(dyn_scalars), count),
+        Exact::new(points.iter().chain(dyn_points), count),
+    )
+    .is_identity()
+}
+
+/// An iterator of known length, as the multiscalar multiplication requires.
+struct Exact<I> {
+    inner: I,
+    left: usize,
+}
+
+impl<I> Exact<I> {
+    fn new(inner: I, len: usize) -> Self {
+        Exact { inner, left: len }
     }
-    RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
+}
+
+impl<I: Iterator> Iterator for Exact<I> {
+    type Item = I::Item;
+    fn next(&mut self) -> Option<I::Item> {
+        let x = self.inner.next()?;
+        self.left = self.left.saturating_sub(1);
+        Some(x)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ impl Presentation {
 
         let mut t = statements::transcript(request, &public, &disclosed);
         let mut range_proofs = Vec::new();
-        for (bits, idx) in plan.groups() {
+        for (bits, idx) in plan.groups().iter().cloned() {
             statements::bind_group(&mut t, bits, idx.len());
             let m = statements::padded_len(idx.len());
             let mut vs = Zeroizing::new(vec![0u64; m]);

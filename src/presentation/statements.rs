@@ -63,6 +63,8 @@ pub(crate) struct Plan {
     pub openings: Vec<OpeningStatement>,
     /// For each disclosed value, its slot and attribute.
     pub reveals: Vec<(usize, usize)>,
+    /// The range statements grouped by width (see [`Plan::groups`]).
+    groups: Vec<(usize, Vec<usize>)>,
 }
 
 /// The smallest width whose range holds `hi`.
@@ -85,6 +87,7 @@ impl Plan {
             ranges: Vec::new(),
             openings: Vec::new(),
             reveals: Vec::new(),
+            groups: Vec::new(),
         };
         for (i, p) in preds.iter().enumerate() {
             // Resolve each attribute to (slot, index, max), adding slots in order
@@ -227,6 +230,7 @@ impl Plan {
                 )));
             }
         }
+        plan.groups = plan.group_statements();
         Ok(plan)
     }
 
@@ -272,7 +276,11 @@ impl Plan {
     }
 
     /// Indices of the range statements of each width in use, widths ascending.
-    pub fn groups(&self) -> Vec<(usize, Vec<usize>)> {
+    pub fn groups(&self) -> &[(usize, Vec<usize>)] {
+        &self.groups
+    }
+
+    fn group_statements(&self) -> Vec<(usize, Vec<usize>)> {
         WIDTHS
             .into_iter()
             .map(|b| {
@@ -556,7 +564,7 @@ mod tests {
         assert!(plan.ranges[0].terms.is_empty());
         assert_eq!(plan.ranges[1].origin, Origin::Expiry(0));
         assert_eq!(plan.witness_count(), 1 + 1 + 2);
-        assert_eq!(plan.groups(), vec![(8, vec![0]), (16, vec![1])]);
+        assert_eq!(plan.groups(), &[(8, vec![0]), (16, vec![1])]);
     }
 
     #[test]
