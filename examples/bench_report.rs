@@ -101,6 +101,66 @@ fn prove_verify_rows(s: &Scenario, out: &mut Vec<String>) {
     ));
 }
 
+/// One-by-one, batched and parallel batched verification of the first N of
+/// `scenarios`' presentations; returns the presentations.
+fn many(what: &str, scenarios: &[Scenario]) -> Vec<Presentation> {
+    println!("\n## Verifying many {what}\n");
+    println!(
+        "| N | one by one | batched | batched, parallel | batched speed-up | parallel speed-up |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let pool: Vec<Presentation> = scenarios.iter().map(|s| s.prove(5)).collect();
+    for n in [1usize, 16, 64, 256] {
+        let items: Vec<(&ProofRequest, &Presentation)> = scenarios
+            .iter()
+            .zip(&pool)
+            .take(n)
+            .map(|(s, p)| (&s.request, p))
+            .collect();
+        // The three ways are timed in turn within each sample, so that load
+        // from elsewhere on the machine falls on all of them alike; the
+        // speed-ups are medians of per-sample ratios.
+        let samples = if n >= 64 { 7 } else { 21 };
+        let mut t = [Vec::new(), Vec::new(), Vec::new()];
+        for _ in 0..samples {
+            let start = Instant::now();
+            assert!(items.iter().all(|(r, p)| p.verify(r).is_satisfied()));
+            t[0].push(start.elapsed());
+            let start = Instant::now();
+            assert!(verify_batch(&items).iter().all(Verdict::is_satisfied));
+            t[1].push(start.elapsed());
+            let start = Instant::now();
+            assert!(verify_batch_parallel(&items)
+                .iter()
+                .all(Verdict::is_satisfied));
+            t[2].push(start.elapsed());
+        }
+        let speedup = |k: usize| {
+            let mut r: Vec<f64> = t[0]
+                .iter()
+                .zip(&t[k])
+                .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+                .collect();
+            r.sort_by(f64::total_cmp);
+            r[r.len() / 2]
+        };
+        let med = |v: &mut Vec<Duration>| {
+            v.sort();
+            v[v.len() / 2]
+        };
+        let (s1, s2) = (speedup(1), speedup(2));
+        println!(
+            "| {n} | {} | {} | {} | **{:.2}×** | {:.2}× |",
+            ms(med(&mut t[0])),
+            ms(med(&mut t[1])),
+            ms(med(&mut t[2])),
+            s1,
+            s2
+        );
+    }
+    pool
+}
+
 fn main() {
     let started = Instant::now();
     let gens = Instant::now();
@@ -170,67 +230,28 @@ fn main() {
         );
     }
 
-    // Many presentations.
-    println!("\n## Verifying many consulate presentations\n");
-    println!(
-        "| N | one by one | batched | batched, parallel | batched speed-up | parallel speed-up |"
+    // Many presentations, each answering its own request.
+    let consulate: Vec<Scenario> = (0..256).map(|i| world.consulate(1000 + i)).collect();
+    let pool = many(
+        "consulate presentations (two raters; range proofs 16×2 + 32×1)",
+        &consulate,
     );
-    println!("|---|---|---|---|---|---|");
-    let subjects: Vec<Scenario> = (0..16).map(|i| world.consulate(100 + i)).collect();
-    let pool: Vec<Presentation> = subjects.iter().map(|s| s.prove(5)).collect();
-    let request = &subjects[0].request;
-    for n in [1usize, 16, 64, 256] {
-        let items: Vec<(&ProofRequest, &Presentation)> =
-            (0..n).map(|i| (request, &pool[i % pool.len()])).collect();
-        // The three ways are timed in turn within each sample, so that load
-        // from elsewhere on the machine falls on all of them alike; the
-        // speed-ups are medians of per-sample ratios.
-        let samples = if n >= 64 { 7 } else { 21 };
-        let mut t = [Vec::new(), Vec::new(), Vec::new()];
-        for _ in 0..samples {
-            let start = Instant::now();
-            assert!(items.iter().all(|(r, p)| p.verify(r).is_satisfied()));
-            t[0].push(start.elapsed());
-            let start = Instant::now();
-            assert!(verify_batch(&items).iter().all(Verdict::is_satisfied));
-            t[1].push(start.elapsed());
-            let start = Instant::now();
-            assert!(verify_batch_parallel(&items)
-                .iter()
-                .all(Verdict::is_satisfied));
-            t[2].push(start.elapsed());
-        }
-        let speedup = |k: usize| {
-            let mut r: Vec<f64> = t[0]
-                .iter()
-                .zip(&t[k])
-                .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
-                .collect();
-            r.sort_by(f64::total_cmp);
-            r[r.len() / 2]
-        };
-        let med = |v: &mut Vec<Duration>| {
-            v.sort();
-            v[v.len() / 2]
-        };
-        let (s1, s2) = (speedup(1), speedup(2));
-        println!(
-            "| {n} | {} | {} | {} | **{:.2}×** | {:.2}× |",
-            ms(med(&mut t[0])),
-            ms(med(&mut t[1])),
-            ms(med(&mut t[2])),
-            s1,
-            s2
-        );
-    }
-    let items: Vec<(&ProofRequest, &Presentation)> =
-        (0..256).map(|i| (request, &pool[i % pool.len()])).collect();
+    let wide: Vec<Scenario> = (0..256).map(|i| at_least_seeded(64, 2000 + i)).collect();
+    many(
+        "`attr >= t` presentations (range proofs 16×1 + 64×1)",
+        &wide,
+    );
+    let items: Vec<(&ProofRequest, &Presentation)> = consulate
+        .iter()
+        .zip(&pool)
+        .map(|(s, p)| (&s.request, p))
+        .collect();
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
     assert!(verify_batch(&items).iter().all(Verdict::is_satisfied));
     let peak = PEAK.load(Ordering::Relaxed) - before;
     println!(
-        "\nPeak heap while batch-verifying 256 presentations: {:.1} MiB ({:.1} KiB per presentation).",
+        "\nPeak heap while batch-verifying 256 consulate presentations: {:.1} MiB ({:.1} KiB per presentation).",
         peak as f64 / (1 << 20) as f64,
         peak as f64 / 1024.0 / 256.0
     );

@@ -98,6 +98,11 @@ const ON: &str = "2027-03-01";
 /// `x >= 0` on an attribute of maximum `2^bits - 1`: one statement of `bits`
 /// bits, beside the credential's 16-bit validity statement.
 pub fn at_least(bits: u32) -> Scenario {
+    at_least_seeded(bits, 0)
+}
+
+/// [`at_least`] for the subject and request number `seed`.
+pub fn at_least_seeded(bits: u32, seed: u64) -> Scenario {
     let max = if bits == 64 {
         u64::MAX
     } else {
@@ -112,16 +117,18 @@ pub fn at_least(bits: u32) -> Scenario {
         .expect("schema"),
         bits as u64,
     );
-    let link = LinkSecret::generate(&mut rng(100 + bits as u64));
+    let link = LinkSecret::generate(&mut rng(100 + bits as u64 + 1000 * seed));
     let held = rater.issue(
         &link,
         &[("x", max / 3), ("valid_until", date(UNTIL).days())],
-        7,
+        7 + 10 * seed,
     );
+    let mut nonce = [bits as u8; 32];
+    nonce[..8].copy_from_slice(&seed.to_le_bytes());
     let request = ProofRequest::builder("bench", date(ON))
         .trust(rater.schema.clone(), vec![rater.key.public_key()])
         .predicate(Predicate::at_least(a("r.x"), 0))
-        .build_with_nonce([bits as u8; 32])
+        .build_with_nonce(nonce)
         .expect("request");
     Scenario {
         name: format!("attr >= t, {bits} bits"),
@@ -229,7 +236,9 @@ impl World {
         (link, held)
     }
 
-    pub fn request(&self, predicates: Vec<Predicate>, nonce: u8) -> ProofRequest {
+    pub fn request(&self, predicates: Vec<Predicate>, nonce: u64) -> ProofRequest {
+        let mut n = [0u8; 32];
+        n[..8].copy_from_slice(&nonce.to_le_bytes());
         ProofRequest::builder("consulate.example", date(ON))
             .purpose("visa fast track")
             .trust(self.bank.schema.clone(), vec![self.bank.key.public_key()])
@@ -239,7 +248,7 @@ impl World {
                 vec![self.social.key.public_key()],
             )
             .predicates(predicates)
-            .build_with_nonce([nonce; 32])
+            .build_with_nonce(n)
             .expect("request")
     }
 
@@ -254,7 +263,7 @@ impl World {
                     Predicate::at_least(a("bank.liquidity_eur"), 5000),
                     Predicate::equals(a("court.outstanding_defaults"), 0),
                 ],
-                1,
+                seed,
             ),
             link,
             held,

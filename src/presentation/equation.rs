@@ -271,21 +271,33 @@ impl Equation {
         let q = p.u.len();
         let u_sq: Vec<Scalar> = p.u.iter().map(|x| x * x).collect();
         let u_inv_sq: Vec<Scalar> = u_inv.iter().map(|x| x * x).collect();
-        // s_0 = Π u_r⁻¹; s_i = s_{i - 2^β}·u_{q-β}² with β = ⌊log2 i⌋.
         // s_0 = Π u_r⁻¹; s_i = s_{i − 2^β}·u_{q−β}² with β = ⌊log2 i⌋. The
-        // recursion is multiplicative, so ρa·s and ρb·s follow it too.
-        let s_0 = u_inv.iter().product::<Scalar>();
-        let scaled = |first: Scalar| {
+        // recursion is multiplicative: any x_i = x_{i − 2^β}·f_β follows it
+        // with the factors f_β.
+        let recurse = |first: Scalar, factors: &[Scalar]| {
             let mut v = Vec::with_capacity(N);
             v.push(first);
             for i in 1..N {
                 let lg_i = (usize::BITS - 1 - i.leading_zeros()) as usize;
-                v.push(v[i - (1 << lg_i)] * u_sq[(q - 1) - lg_i]);
+                v.push(v[i - (1 << lg_i)] * factors[lg_i]);
             }
             v
         };
-        let rho_a_s = scaled(rho * p.a * s_0);
-        let rho_b_s = scaled(rho * p.b * s_0);
+        // ρa·s_i, with f_β = u²_{q−β}.
+        let f_s: Vec<Scalar> = (0..q).map(|b| u_sq[(q - 1) - b]).collect();
+        let rho_a_s = recurse(rho * p.a * u_inv.iter().product::<Scalar>(), &f_s);
+        // w_i = y^−i·ρb·s_{N−1−i} = y^−i·ρb/s_i (reversing i flips every
+        // challenge's exponent), with f_β = u⁻²_{q−β}·y^−(2^β).
+        let mut y_inv_pow2 = Vec::with_capacity(q + 1);
+        let mut y_p = y_inv;
+        for _ in 0..=q {
+            y_inv_pow2.push(y_p);
+            y_p = y_p * y_p;
+        }
+        let f_w: Vec<Scalar> = (0..q)
+            .map(|b| u_inv_sq[(q - 1) - b] * y_inv_pow2[b])
+            .collect();
+        let w = recurse(rho * p.b * p.u.iter().product::<Scalar>(), &f_w);
         let (x, z) = (p.x, p.z);
         let zz = z * z;
         // Σ_{k<n} 2^k = 2^n - 1.
@@ -314,22 +326,25 @@ impl Equation {
         self.b_blinding -= rho * (p.e_blinding + c * p.t_x_blinding);
         self.b += rho * (p.w * (p.t_x - p.a * p.b) + c * (delta - p.t_x));
 
-        // g_i = ρ(−z − a·s_i); h_i = ρ(z + y^−i·(z²·z^j·2^k − b·s_{N−1−i})).
+        // g_i = ρ(−z − a·s_i); h_i = ρz + t_i − w_i with
+        // t_i = y^−i·ρ·z²·z^j·2^k for i = j·n + k.
         let mut g = Vec::with_capacity(N);
         let mut h = Vec::with_capacity(N);
         let rho_z = rho * z;
         let minus_rho_z = -rho_z;
-        let mut y_inv_i = Scalar::ONE;
-        for (j, zp) in z_pow.iter().enumerate() {
-            // ρ·z²·z^j·2^k, doubling as k grows.
-            let mut rho_z_two_k = rho * zz * zp;
+        let two_y_inv = y_inv + y_inv;
+        // y^−n, for the step from one party to the next.
+        let y_inv_n = y_inv_pow2[n.trailing_zeros() as usize];
+        let mut t_party = rho * zz;
+        for j in 0..m {
+            let mut t = t_party;
             for k in 0..n {
                 let i = j * n + k;
                 g.push(minus_rho_z - rho_a_s[i]);
-                h.push(rho_z + y_inv_i * (rho_z_two_k - rho_b_s[N - 1 - i]));
-                y_inv_i *= y_inv;
-                rho_z_two_k += rho_z_two_k;
+                h.push(rho_z + t - w[i]);
+                t *= two_y_inv;
             }
+            t_party *= z * y_inv_n;
         }
         self.groups.push(GroupCoefficients { n, m, g, h });
     }
