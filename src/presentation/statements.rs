@@ -329,10 +329,17 @@ impl BaseMultiples {
 }
 
 /// The decompressed commitments of the credentials in slot order.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Points {
     pub attrs: Vec<Vec<Point>>,
     pub holders: Vec<Point>,
+}
+
+impl std::fmt::Debug for Points {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Derived from the credentials, which are printed already.
+        f.write_str("Points { .. }")
+    }
 }
 
 impl Points {
