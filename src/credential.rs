@@ -442,7 +442,9 @@ impl PendingIssuance {
     /// and bear a valid signature.
     ///
     /// # Errors
-    /// [`Error::CredentialRejected`] naming the first check that fails.
+    /// [`Error::OtherHolder`] when the credentials answer another holder's
+    /// request; [`Error::CredentialRejected`] naming the first other check that
+    /// fails.
     pub fn accept(
         &self,
         link: &LinkSecret,
@@ -452,9 +454,7 @@ impl PendingIssuance {
         let pc = pedersen_gens();
         let mine = pc.commit(*link.scalar(), self.blinding);
         if mine.compress() != self.holder_commitment {
-            return Err(Error::CredentialRejected(
-                "the issuance request was made with another link secret",
-            ));
+            return Err(Error::OtherHolder);
         }
         if schema.digest() != self.schema_digest {
             return Err(Error::CredentialRejected(
@@ -471,9 +471,7 @@ impl PendingIssuance {
                     ));
                 }
                 if (mine + i.holder_delta * pc.B_blinding).compress() != c.holder {
-                    return Err(Error::CredentialRejected(
-                        "its holder commitment is not this wallet's",
-                    ));
+                    return Err(Error::OtherHolder);
                 }
                 let opening = CredentialOpening {
                     values: i.values.clone(),

@@ -133,6 +133,10 @@ pub enum Error {
     /// holder, or its signature.
     #[error("credential rejected: {0}")]
     CredentialRejected(&'static str),
+    /// Credentials received from a rater answer another holder's issuance
+    /// request: their holder commitment does not hide this link secret.
+    #[error("the credentials were issued for another holder")]
+    OtherHolder,
     /// The holder's values do not satisfy a predicate of the request.
     #[error("predicate {predicate} does not hold for the wallet's values: {description}")]
     PredicateNotMet {

@@ -226,6 +226,12 @@ impl Parser {
     }
 
     fn clause(&mut self) -> Result<Predicate, ParseError> {
+        // `and` starts no clause (`and.x` would be an attribute of schema `and`).
+        if self.peek() == &Tok::Ident("and".into())
+            && self.toks.get(self.pos + 1).map(|(_, t)| t) != Some(&Tok::Dot)
+        {
+            return self.fail("a clause: an attribute, a number or `reveal`");
+        }
         if self.peek() == &Tok::Ident("reveal".into()) {
             // `reveal` is a keyword unless it starts an attribute `reveal.x`.
             if self.toks.get(self.pos + 1).map(|(_, t)| t) != Some(&Tok::Dot) {
@@ -438,6 +444,11 @@ mod tests {
         assert_eq!(e.column, 1);
         let e = parse_policy("bank.a >= 1 and").unwrap_err();
         assert_eq!(e.column, 16);
+        let e = parse_policy("bank.a >= 1 and and bank.b >= 2").unwrap_err();
+        assert_eq!(
+            (e.column, e.expected),
+            (17, "a clause: an attribute, a number or `reveal`")
+        );
         let e = parse_policy("").unwrap_err();
         assert_eq!(e.column, 1);
         let e = parse_policy("bank.a >= 1 ; drop").unwrap_err();

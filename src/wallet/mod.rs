@@ -387,10 +387,7 @@ impl Wallet {
                     self.pending.remove(i);
                     return Ok((rater, n));
                 }
-                Err(Error::CredentialRejected(
-                    "its holder commitment is not this wallet's"
-                    | "the issuance request was made with another link secret",
-                )) => {}
+                Err(Error::OtherHolder) => {}
                 Err(e) => rejection = Some(e),
             }
         }
