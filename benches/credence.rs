@@ -16,13 +16,7 @@ fn issuance(c: &mut Criterion) {
     let world = World::new();
     let link = LinkSecret::generate(&mut rng(9));
     let (req, _) = world.bank.request(&link, 10);
-    let values = [
-        ("liquidity_eur", 12_000),
-        ("on_time_payments", 30),
-        ("late_payments", 5),
-        ("monthly_income_eur", 3_100),
-        ("valid_until", date("2027-12-31").days()),
-    ];
+    let values = bank_values(12_000);
     let mut g = c.benchmark_group("issuance");
     for k in [1usize, 16] {
         g.throughput(Throughput::Elements(k as u64));

@@ -212,13 +212,7 @@ fn main() {
     println!("|---|---|---|");
     let link = LinkSecret::generate(&mut rng(9));
     let (req, _) = world.bank.request(&link, 10);
-    let values = [
-        ("liquidity_eur", 12_000),
-        ("on_time_payments", 30),
-        ("late_payments", 5),
-        ("monthly_income_eur", 3_100),
-        ("valid_until", date("2027-12-31").days()),
-    ];
+    let values = bank_values(12_000);
     for k in [1usize, 16] {
         let t = median(11, 1, || {
             drop(

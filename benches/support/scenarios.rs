@@ -179,6 +179,18 @@ pub fn social_schema() -> Schema {
     .expect("schema")
 }
 
+/// The values of a bank credential with the given liquidity, valid until the
+/// end of 2027.
+pub fn bank_values(liquidity: u64) -> [(&'static str, u64); 5] {
+    [
+        ("liquidity_eur", liquidity),
+        ("on_time_payments", 30),
+        ("late_payments", 5),
+        ("monthly_income_eur", 3_100),
+        ("valid_until", date(UNTIL).days()),
+    ]
+}
+
 /// Three raters and a subject holding one credential of each.
 pub struct World {
     pub bank: Rater,
@@ -204,17 +216,9 @@ impl World {
     pub fn subject(&self, seed: u64) -> (LinkSecret, Vec<HeldCredential>) {
         let link = LinkSecret::generate(&mut rng(seed));
         let until = date(UNTIL).days();
-        let mut held = self.bank.issue(
-            &link,
-            &[
-                ("liquidity_eur", 12_000 + seed),
-                ("on_time_payments", 30),
-                ("late_payments", 5),
-                ("monthly_income_eur", 3_100),
-                ("valid_until", until),
-            ],
-            seed * 10 + 1,
-        );
+        let mut held = self
+            .bank
+            .issue(&link, &bank_values(12_000 + seed), seed * 10 + 1);
         held.extend(self.court.issue(
             &link,
             &[
