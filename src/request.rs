@@ -54,6 +54,8 @@ pub struct ProofRequest {
     date: Date,
     predicates: Vec<Predicate>,
     trusted: Vec<TrustedRater>,
+    /// [`ProofRequest::digest`], computed once: a request cannot change.
+    digest: [u8; 32],
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -78,9 +80,9 @@ impl TryFrom<RawRequest> for ProofRequest {
             date: r.date,
             predicates: r.predicates,
             trusted: r.trusted,
+            digest: [0; 32],
         };
-        req.validate()?;
-        Ok(req)
+        Ok(req.seal()?)
     }
 }
 
@@ -160,9 +162,9 @@ impl RequestBuilder {
             date: self.date,
             predicates: self.predicates,
             trusted: self.trusted,
+            digest: [0; 32],
         };
-        req.validate()?;
-        Ok(req)
+        Ok(req.seal()?)
     }
 }
 
@@ -256,10 +258,17 @@ impl ProofRequest {
     /// SHA-256 over a domain label and the canonical encoding; a presentation
     /// names the request it answers by this digest (spec §5.3).
     pub fn digest(&self) -> [u8; 32] {
+        self.digest
+    }
+
+    /// Checks the request and computes its digest.
+    fn seal(mut self) -> Result<Self, PolicyError> {
+        self.validate()?;
         let mut h = Sha256::new();
         h.update(b"credence.request-digest.v1");
         h.update(self.to_bytes());
-        h.finalize().into()
+        self.digest = h.finalize().into();
+        Ok(self)
     }
 
     /// The canonical encoding (spec §3.8).
@@ -317,9 +326,8 @@ impl ProofRequest {
             date,
             predicates,
             trusted,
+            digest: [0; 32],
         };
-        req.validate()
-            .map_err(|e| DecodeError::Invalid(e.to_string()))?;
-        Ok(req)
+        req.seal().map_err(|e| DecodeError::Invalid(e.to_string()))
     }
 }

@@ -180,6 +180,8 @@ pub struct Schema {
     version: u32,
     attributes: Vec<Attribute>,
     expiry: usize,
+    /// [`Schema::digest`], computed once: a schema cannot change.
+    digest: [u8; 32],
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -262,12 +264,18 @@ impl Schema {
                 ))
             }
         };
-        Ok(Schema {
+        let mut schema = Schema {
             id: id.to_owned(),
             version,
             attributes,
             expiry,
-        })
+            digest: [0; 32],
+        };
+        let mut h = Sha256::new();
+        h.update(b"credence.schema-digest.v1");
+        h.update(schema.to_bytes());
+        schema.digest = h.finalize().into();
+        Ok(schema)
     }
 
     /// The schema id, as predicates name it.
@@ -294,10 +302,7 @@ impl Schema {
     /// SHA-256 over the domain label and the canonical encoding: what every
     /// credential signs (spec §4.1).
     pub fn digest(&self) -> [u8; 32] {
-        let mut h = Sha256::new();
-        h.update(b"credence.schema-digest.v1");
-        h.update(self.to_bytes());
-        h.finalize().into()
+        self.digest
     }
 
     pub(crate) fn write(&self, w: &mut Writer) {
@@ -426,11 +431,16 @@ mod tests {
     #[test]
     fn digest_depends_on_every_field() {
         let s = sample();
-        let mut other = s.clone();
-        other.version = 4;
+        let other = Schema::new(s.id(), 4, s.attributes().to_vec()).unwrap();
         assert_ne!(s.digest(), other.digest());
-        let mut other = s.clone();
-        other.attributes[0].kind = AttributeKind::Uint { max: 1 << 41 };
+        let mut attrs = s.attributes().to_vec();
+        attrs[0].kind = AttributeKind::Uint { max: 1 << 41 };
+        let other = Schema::new(s.id(), s.version(), attrs).unwrap();
         assert_ne!(s.digest(), other.digest());
+        // The digest is SHA-256 over the label and the encoding.
+        let mut h = Sha256::new();
+        h.update(b"credence.schema-digest.v1");
+        h.update(s.to_bytes());
+        assert_eq!(s.digest(), <[u8; 32]>::from(h.finalize()));
     }
 }
