@@ -20,8 +20,13 @@ use crate::wire::{caps, Point, Reader};
 struct GroupCoefficients {
     n: usize,
     m: usize,
+    /// The part of each coefficient that varies with the index.
     g: Vec<Scalar>,
     h: Vec<Scalar>,
+    /// The part common to every index (`−ρz` for `G`, `ρz` for `H`), added
+    /// once per group shape when equations are summed.
+    g_common: Scalar,
+    h_common: Scalar,
 }
 
 /// `b·B + b_blinding·B_blinding + Σ g·G + Σ h·H + Σ sᵢ·Pᵢ`, which must be the
@@ -285,7 +290,7 @@ impl Equation {
         };
         // ρa·s_i, with f_β = u²_{q−β}.
         let f_s: Vec<Scalar> = (0..q).map(|b| u_sq[(q - 1) - b]).collect();
-        let rho_a_s = recurse(rho * p.a * u_inv.iter().product::<Scalar>(), &f_s);
+        let minus_rho_a_s = recurse(-(rho * p.a * u_inv.iter().product::<Scalar>()), &f_s);
         // w_i = y^−i·ρb·s_{N−1−i} = y^−i·ρb/s_i (reversing i flips every
         // challenge's exponent), with f_β = u⁻²_{q−β}·y^−(2^β).
         let mut y_inv_pow2 = Vec::with_capacity(q + 1);
@@ -326,12 +331,11 @@ impl Equation {
         self.b_blinding -= rho * (p.e_blinding + c * p.t_x_blinding);
         self.b += rho * (p.w * (p.t_x - p.a * p.b) + c * (delta - p.t_x));
 
-        // g_i = ρ(−z − a·s_i); h_i = ρz + t_i − w_i with
-        // t_i = y^−i·ρ·z²·z^j·2^k for i = j·n + k.
-        let mut g = Vec::with_capacity(N);
+        // g_i = −ρz − ρa·s_i; h_i = ρz + t_i − w_i with
+        // t_i = y^−i·ρ·z²·z^j·2^k for i = j·n + k. The ∓ρz parts are kept
+        // apart and added once per group shape.
         let mut h = Vec::with_capacity(N);
         let rho_z = rho * z;
-        let minus_rho_z = -rho_z;
         let two_y_inv = y_inv + y_inv;
         // y^−n, for the step from one party to the next.
         let y_inv_n = y_inv_pow2[n.trailing_zeros() as usize];
@@ -339,14 +343,19 @@ impl Equation {
         for j in 0..m {
             let mut t = t_party;
             for k in 0..n {
-                let i = j * n + k;
-                g.push(minus_rho_z - rho_a_s[i]);
-                h.push(rho_z + t - w[i]);
+                h.push(t - w[j * n + k]);
                 t *= two_y_inv;
             }
             t_party *= z * y_inv_n;
         }
-        self.groups.push(GroupCoefficients { n, m, g, h });
+        self.groups.push(GroupCoefficients {
+            n,
+            m,
+            g: minus_rho_a_s,
+            h,
+            g_common: -rho_z,
+            h_common: rho_z,
+        });
     }
 
     /// Adds the sigma proof's relations `Σ z_j·G_j − c·P_i − A_i = 0`, each
@@ -424,10 +433,22 @@ pub(crate) fn holds(equations: &[&Equation]) -> bool {
     let mut h = vec![Scalar::ZERO; max_n * max_m];
     let mut used = vec![false; max_n * max_m];
     let (mut b, mut b_blinding) = (Scalar::ZERO, Scalar::ZERO);
+    // The common parts, summed per group shape (n, m).
+    let mut common: Vec<((usize, usize), Scalar, Scalar)> = Vec::new();
     for e in equations {
         b += e.b;
         b_blinding += e.b_blinding;
         for grp in &e.groups {
+            match common
+                .iter_mut()
+                .find(|(shape, _, _)| *shape == (grp.n, grp.m))
+            {
+                Some((_, gc, hc)) => {
+                    *gc += grp.g_common;
+                    *hc += grp.h_common;
+                }
+                None => common.push(((grp.n, grp.m), grp.g_common, grp.h_common)),
+            }
             for j in 0..grp.m {
                 for k in 0..grp.n {
                     let at = j * max_n + k;
@@ -436,6 +457,15 @@ pub(crate) fn holds(equations: &[&Equation]) -> bool {
                     h[at] += grp.h[i];
                     used[at] = true;
                 }
+            }
+        }
+    }
+    for ((n, m), gc, hc) in common {
+        for j in 0..m {
+            for k in 0..n {
+                let at = j * max_n + k;
+                g[at] += gc;
+                h[at] += hc;
             }
         }
     }
