@@ -92,11 +92,8 @@ impl Presentation {
     pub fn range_proof_shapes(&self) -> Vec<(usize, usize)> {
         self.range_proofs
             .iter()
-            .map(|g| {
-                // (9 + 2·log2(bits·m))·32 bytes, checked when decoded or proven.
-                let rounds = (g.proof.len() / 32).saturating_sub(9) / 2;
-                (g.bits, (1usize << rounds.min(12)) / g.bits.max(1))
-            })
+            // The inner-product argument has log2(bits·m) rounds (at most 12).
+            .map(|g| (g.bits, (1usize << g.parts.rounds()) / g.bits.max(1)))
             .collect()
     }
 
