@@ -126,7 +126,7 @@ fn many(what: &str, scenarios: &[Scenario]) -> Vec<Presentation> {
         // The three ways are timed in turn within each sample, so that load
         // from elsewhere on the machine falls on all of them alike; the
         // speed-ups are medians of per-sample ratios.
-        let samples = if n >= 64 { 7 } else { 21 };
+        let samples = if n >= 64 { 15 } else { 21 };
         let mut t = [Vec::new(), Vec::new(), Vec::new()];
         for _ in 0..samples {
             let start = Instant::now();

@@ -8,6 +8,7 @@ use crate::credential::RaterPublicKey;
 use crate::errors::{DecodeError, Error, PolicyError};
 use crate::policy::{Date, Predicate};
 use crate::presentation::statements::Plan;
+use crate::presentation::{self, PredicateReport};
 use crate::schema::Schema;
 use crate::wire::{self, caps, tag, Reader, Writer};
 
@@ -56,6 +57,31 @@ pub struct ProofRequest {
     trusted: Vec<TrustedRater>,
     /// [`ProofRequest::digest`], computed once: a request cannot change.
     digest: [u8; 32],
+    /// What the request compiles to, computed once.
+    compiled: Compiled,
+}
+
+/// The statements a request compiles to and their descriptions for verdicts:
+/// a function of the request's other fields, computed when it is sealed, so
+/// it takes no part in comparisons or debug output.
+#[derive(Clone, Default)]
+struct Compiled {
+    plan: Plan,
+    reports: Vec<PredicateReport>,
+}
+
+impl PartialEq for Compiled {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Compiled {}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("..")
+    }
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -81,6 +107,7 @@ impl TryFrom<RawRequest> for ProofRequest {
             predicates: r.predicates,
             trusted: r.trusted,
             digest: [0; 32],
+            compiled: Compiled::default(),
         };
         Ok(req.seal()?)
     }
@@ -163,6 +190,7 @@ impl RequestBuilder {
             predicates: self.predicates,
             trusted: self.trusted,
             digest: [0; 32],
+            compiled: Compiled::default(),
         };
         Ok(req.seal()?)
     }
@@ -248,11 +276,19 @@ impl ProofRequest {
                 )));
             }
         }
-        Plan::new(self).map(|_| ())
+        Ok(())
     }
 
-    pub(crate) fn plan(&self) -> Result<Plan, PolicyError> {
-        Plan::new(self)
+    /// The statements a presentation proves, compiled when the request was
+    /// checked.
+    pub(crate) fn plan(&self) -> &Plan {
+        &self.compiled.plan
+    }
+
+    /// The request's statements, each with the attributes it relies on, as
+    /// verdicts list them.
+    pub(crate) fn reports(&self) -> &[PredicateReport] {
+        &self.compiled.reports
     }
 
     /// SHA-256 over a domain label and the canonical encoding; a presentation
@@ -264,6 +300,9 @@ impl ProofRequest {
     /// Checks the request and computes its digest.
     fn seal(mut self) -> Result<Self, PolicyError> {
         self.validate()?;
+        let plan = Plan::new(&self)?;
+        let reports = presentation::reports(&self, &plan);
+        self.compiled = Compiled { plan, reports };
         let mut h = Sha256::new();
         h.update(b"credence.request-digest.v1");
         h.update(self.to_bytes());
@@ -327,6 +366,7 @@ impl ProofRequest {
             predicates,
             trusted,
             digest: [0; 32],
+            compiled: Compiled::default(),
         };
         req.seal().map_err(|e| DecodeError::Invalid(e.to_string()))
     }

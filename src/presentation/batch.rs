@@ -59,22 +59,12 @@ pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Vec<Verdict> {
     let mut outcomes: Vec<Option<Outcome>> = vec![None; items.len()];
-    let mut plans = Vec::with_capacity(items.len());
     let mut signatures: Vec<(usize, SignatureCheck<'_>)> = Vec::new();
     for (i, (request, presentation)) in items.iter().enumerate() {
-        let plan = request.plan().ok();
-        match &plan {
-            None => {
-                outcomes[i] = Some(Err(Rejection::Malformed {
-                    detail: "the request is invalid".into(),
-                }))
-            }
-            Some(plan) => match presentation.check_structure(request, plan) {
-                Ok(sigs) => signatures.extend(sigs.into_iter().map(|s| (i, s))),
-                Err(r) => outcomes[i] = Some(Err(r)),
-            },
+        match presentation.check_structure(request, request.plan()) {
+            Ok(sigs) => signatures.extend(sigs.into_iter().map(|s| (i, s))),
+            Err(r) => outcomes[i] = Some(Err(r)),
         }
-        plans.push(plan);
     }
 
     // Signatures: one batch; on failure, each strictly, in credential order.
@@ -104,40 +94,39 @@ pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
     }
 
     // Proofs: one equation per presentation, checked together.
-    let mut equations: Vec<(usize, Equation)> = Vec::new();
+    let mut equations: Vec<(usize, Equation<'_>)> = Vec::new();
     let mut base = BaseMultiples::default();
-    for (i, ((request, presentation), plan)) in items.iter().zip(&plans).enumerate() {
+    for (i, (request, presentation)) in items.iter().enumerate() {
         if outcomes[i].is_some() {
             continue;
         }
-        let Some(plan) = plan else { continue };
-        match presentation.equation(request, plan, &mut base, rng) {
+        match presentation.equation(request, request.plan(), &mut base, rng) {
             Ok(eq) => equations.push((i, eq)),
             Err(r) => outcomes[i] = Some(Err(r)),
         }
     }
-    let mut all: Vec<&mut Equation> = equations.iter_mut().map(|(_, e)| e).collect();
+    let mut all: Vec<&mut Equation<'_>> = equations.iter_mut().map(|(_, e)| e).collect();
     equation::finish(&mut all, rng);
-    let refs: Vec<(usize, &Equation)> = equations.iter().map(|(i, e)| (*i, e)).collect();
+    let refs: Vec<(usize, &Equation<'_>)> = equations.iter().map(|(i, e)| (*i, e)).collect();
     bisect(&refs, &mut outcomes);
 
     items
         .iter()
         .zip(outcomes)
-        .zip(&plans)
-        .map(|(((request, presentation), o), plan)| {
-            presentation.verdict(request, plan.as_ref(), o.unwrap_or(Ok(())))
+        // Every presentation has an outcome by now; none is ever assumed valid.
+        .map(|((request, presentation), o)| {
+            presentation.verdict(request, o.unwrap_or(Err(Rejection::ProofInvalid)))
         })
         .collect()
 }
 
 /// Marks every presentation in `eqs` satisfied when their sum holds, else
 /// splits them in halves until the failing ones are found.
-fn bisect(eqs: &[(usize, &Equation)], outcomes: &mut [Option<Outcome>]) {
+fn bisect(eqs: &[(usize, &Equation<'_>)], outcomes: &mut [Option<Outcome>]) {
     if eqs.is_empty() {
         return;
     }
-    let all: Vec<&Equation> = eqs.iter().map(|(_, e)| *e).collect();
+    let all: Vec<&Equation<'_>> = eqs.iter().map(|(_, e)| *e).collect();
     if equation::holds(&all) {
         for (i, _) in eqs {
             outcomes[*i] = Some(Ok(()));

@@ -32,12 +32,15 @@ struct GroupCoefficients {
 /// `b·B + b_blinding·B_blinding + Σ g·G + Σ h·H + Σ sᵢ·Pᵢ`, which must be the
 /// identity.
 #[derive(Default)]
-pub(crate) struct Equation {
+pub(crate) struct Equation<'a> {
     b: Scalar,
     b_blinding: Scalar,
     groups: Vec<GroupCoefficients>,
-    dynamic: Vec<(Scalar, RistrettoPoint)>,
-    pending: Vec<PendingRange>,
+    /// Terms on points of the presentation, which are not copied.
+    borrowed: Vec<(Scalar, &'a RistrettoPoint)>,
+    /// Terms on points the verifier derived.
+    owned: Vec<(Scalar, RistrettoPoint)>,
+    pending: Vec<PendingRange<'a>>,
 }
 
 /// A transcript-level failure: the proof cannot be checked at all.
@@ -116,16 +119,12 @@ impl RangeProofParts {
 
 /// Appends a point that must not be the identity, as bulletproofs'
 /// `validate_and_append_point` does.
-fn validated(
-    t: &mut Transcript,
-    label: &'static [u8],
-    p: &Point,
-) -> Result<RistrettoPoint, Invalid> {
+fn validated(t: &mut Transcript, label: &'static [u8], p: &Point) -> Result<(), Invalid> {
     if p.compressed.is_identity() {
         return Err(Invalid);
     }
     t.append_point(label, &p.compressed);
-    Ok(p.point)
+    Ok(())
 }
 
 /// A random 128-bit weight: combining checks with such weights lets a false
@@ -134,6 +133,14 @@ fn weight<R: RngCore + CryptoRng>(rng: &mut R) -> Scalar {
     let mut b = [0u8; 16];
     rng.fill_bytes(&mut b);
     Scalar::from(u128::from_le_bytes(b))
+}
+
+/// The product of `xs` (1 when empty).
+fn product(xs: &[Scalar]) -> Scalar {
+    match xs.split_first() {
+        Some((first, rest)) => rest.iter().fold(*first, |acc, x| acc * x),
+        None => Scalar::ONE,
+    }
 }
 
 /// `Σ_{i<n} x^i` for `n` a power of two: `(1 + x)(1 + x²)(1 + x⁴)…`.
@@ -155,7 +162,7 @@ fn sum_of_powers(x: &Scalar, n: usize) -> Scalar {
 /// A range proof replayed on the transcript, waiting for its scalars: the
 /// inversions of every pending proof are done together (spec §8.3).
 #[allow(non_snake_case)]
-struct PendingRange {
+struct PendingRange<'a> {
     n: usize,
     m: usize,
     y: Scalar,
@@ -164,22 +171,12 @@ struct PendingRange {
     w: Scalar,
     /// The inner-product challenges, in creation order.
     u: Vec<Scalar>,
-    t_x: Scalar,
-    t_x_blinding: Scalar,
-    e_blinding: Scalar,
-    a: Scalar,
-    b: Scalar,
-    A: RistrettoPoint,
-    S: RistrettoPoint,
-    T_1: RistrettoPoint,
-    T_2: RistrettoPoint,
-    L: Vec<RistrettoPoint>,
-    R: Vec<RistrettoPoint>,
+    parts: &'a RangeProofParts,
     /// The value commitments that are not the identity, with their index.
     V: Vec<(usize, RistrettoPoint)>,
 }
 
-impl Equation {
+impl<'a> Equation<'a> {
     /// Replays one aggregated range proof on the transcript, exactly as
     /// bulletproofs 5's `verify_multiple` does (spec §8.1.1). Its check is
     /// added by [`finish`], with a fresh random weight.
@@ -192,7 +189,7 @@ impl Equation {
         t: &mut Transcript,
         n: usize,
         commitments: &[Point],
-        p: &RangeProofParts,
+        p: &'a RangeProofParts,
     ) -> Result<(), Invalid> {
         let m = commitments.len();
         if !matches!(n, 8 | 16 | 32 | 64)
@@ -214,12 +211,12 @@ impl Equation {
         for V in commitments {
             t.append_point(b"V", &V.compressed);
         }
-        let A = validated(t, b"A", &p.A)?;
-        let S = validated(t, b"S", &p.S)?;
+        validated(t, b"A", &p.A)?;
+        validated(t, b"S", &p.S)?;
         let y = t.challenge_scalar(b"y");
         let z = t.challenge_scalar(b"z");
-        let T_1 = validated(t, b"T_1", &p.T_1)?;
-        let T_2 = validated(t, b"T_2", &p.T_2)?;
+        validated(t, b"T_1", &p.T_1)?;
+        validated(t, b"T_2", &p.T_2)?;
         let x = t.challenge_scalar(b"x");
         t.append_message(b"t_x", p.t_x.as_bytes());
         t.append_message(b"t_x_blinding", p.t_x_blinding.as_bytes());
@@ -228,11 +225,9 @@ impl Equation {
         t.append_message(b"dom-sep", b"ipp v1");
         t.append_u64(b"n", N as u64);
         let mut u = Vec::with_capacity(q);
-        let mut L = Vec::with_capacity(q);
-        let mut R = Vec::with_capacity(q);
         for (l, r) in p.L.iter().zip(&p.R) {
-            L.push(validated(t, b"L", l)?);
-            R.push(validated(t, b"R", r)?);
+            validated(t, b"L", l)?;
+            validated(t, b"R", r)?;
             u.push(t.challenge_scalar(b"u"));
         }
         let V = commitments
@@ -249,17 +244,7 @@ impl Equation {
             x,
             w,
             u,
-            t_x: p.t_x,
-            t_x_blinding: p.t_x_blinding,
-            e_blinding: p.e_blinding,
-            a: p.a,
-            b: p.b,
-            A,
-            S,
-            T_1,
-            T_2,
-            L,
-            R,
+            parts: p,
             V,
         });
         Ok(())
@@ -270,7 +255,7 @@ impl Equation {
     #[allow(non_snake_case)]
     fn add_range_check(
         &mut self,
-        p: PendingRange,
+        p: PendingRange<'a>,
         y_inv: Scalar,
         u_inv: &[Scalar],
         rho: Scalar,
@@ -279,6 +264,7 @@ impl Equation {
         let (n, m) = (p.n, p.m);
         let N = n * m;
         let q = p.u.len();
+        let parts = p.parts;
         let u_sq: Vec<Scalar> = p.u.iter().map(|x| x * x).collect();
         let u_inv_sq: Vec<Scalar> = u_inv.iter().map(|x| x * x).collect();
         // s_0 = Π u_r⁻¹; s_i = s_{i − 2^β}·u_{q−β}² with β = ⌊log2 i⌋. The
@@ -293,70 +279,81 @@ impl Equation {
             }
             v
         };
-        // ρa·s_i, with f_β = u²_{q−β}.
-        let f_s: Vec<Scalar> = (0..q).map(|b| u_sq[(q - 1) - b]).collect();
-        let minus_rho_a_s = recurse(-(rho * p.a * u_inv.iter().product::<Scalar>()), &f_s);
+        // −ρa·s_i, with f_β = u²_{q−β}.
+        let f_s: Vec<Scalar> = u_sq.iter().rev().copied().collect();
+        let g = recurse(-(rho * parts.a * product(u_inv)), &f_s);
         // w_i = y^−i·ρb·s_{N−1−i} = y^−i·ρb/s_i (reversing i flips every
         // challenge's exponent), with f_β = u⁻²_{q−β}·y^−(2^β).
-        let mut y_inv_pow2 = Vec::with_capacity(q + 1);
+        let mut y_inv_pow2 = Vec::with_capacity(q);
         let mut y_p = y_inv;
-        for _ in 0..=q {
+        for _ in 0..q {
             y_inv_pow2.push(y_p);
             y_p = y_p * y_p;
         }
-        let f_w: Vec<Scalar> = (0..q)
-            .map(|b| u_inv_sq[(q - 1) - b] * y_inv_pow2[b])
+        let f_w: Vec<Scalar> = u_inv_sq
+            .iter()
+            .rev()
+            .zip(&y_inv_pow2)
+            .map(|(a, b)| a * b)
             .collect();
-        let w = recurse(rho * p.b * p.u.iter().product::<Scalar>(), &f_w);
+        let mut h = recurse(rho * parts.b * product(&p.u), &f_w);
         let (x, z) = (p.x, p.z);
         let zz = z * z;
         // Σ_{k<n} 2^k = 2^n - 1.
         let sum_2 = Scalar::from((1u128 << n) - 1);
         let delta = (z - zz) * sum_of_powers(&p.y, N) - zz * z * sum_2 * sum_of_powers(&z, m);
 
-        self.dynamic.reserve(4 + 2 * q + p.V.len());
-        self.dynamic.push((rho, p.A));
-        self.dynamic.push((rho * x, p.S));
-        self.dynamic.push((rho * c * x, p.T_1));
-        self.dynamic.push((rho * c * x * x, p.T_2));
-        for ((l, r), (us, uis)) in p.L.into_iter().zip(p.R).zip(u_sq.iter().zip(&u_inv_sq)) {
-            self.dynamic.push((rho * us, l));
-            self.dynamic.push((rho * uis, r));
+        let rho_x = rho * x;
+        let rho_c = rho * c;
+        let rho_c_x = rho_c * x;
+        let rho_c_zz = rho_c * zz;
+        self.borrowed.reserve(4 + 2 * q);
+        self.borrowed.push((rho, &parts.A.point));
+        self.borrowed.push((rho_x, &parts.S.point));
+        self.borrowed.push((rho_c_x, &parts.T_1.point));
+        self.borrowed.push((rho_c_x * x, &parts.T_2.point));
+        for ((l, r), (us, uis)) in parts.L.iter().zip(&parts.R).zip(u_sq.iter().zip(&u_inv_sq)) {
+            self.borrowed.push((rho * us, &l.point));
+            self.borrowed.push((rho * uis, &r.point));
         }
-        let rho_c_zz = rho * c * zz;
-        let mut z_pow = Vec::with_capacity(m);
-        let mut zj = Scalar::ONE;
-        for _ in 0..m {
-            z_pow.push(zj);
-            zj *= z;
-        }
+        // The value commitments: ρc·z²·z^j.
+        let mut zj = rho_c_zz;
+        let mut j_at = 0;
         for (j, V) in p.V {
-            self.dynamic.push((rho_c_zz * z_pow[j], V));
+            while j_at < j {
+                zj *= z;
+                j_at += 1;
+            }
+            self.owned.push((zj, V));
         }
-        self.b_blinding -= rho * (p.e_blinding + c * p.t_x_blinding);
-        self.b += rho * (p.w * (p.t_x - p.a * p.b) + c * (delta - p.t_x));
+        self.b_blinding -= rho * parts.e_blinding + rho_c * parts.t_x_blinding;
+        self.b += rho * p.w * (parts.t_x - parts.a * parts.b) + rho_c * (delta - parts.t_x);
 
         // g_i = −ρz − ρa·s_i; h_i = ρz + t_i − w_i with
         // t_i = y^−i·ρ·z²·z^j·2^k for i = j·n + k. The ∓ρz parts are kept
         // apart and added once per group shape.
-        let mut h = Vec::with_capacity(N);
         let rho_z = rho * z;
         let two_y_inv = y_inv + y_inv;
         // y^−n, for the step from one party to the next.
-        let y_inv_n = y_inv_pow2[n.trailing_zeros() as usize];
+        // (`log2 n ≤ q`; at `q`, the square after the last is `y_p`.)
+        let y_inv_n = y_inv_pow2
+            .get(n.trailing_zeros() as usize)
+            .copied()
+            .unwrap_or(y_p);
+        let step = z * y_inv_n;
         let mut t_party = rho * zz;
-        for j in 0..m {
+        for party in h.chunks_mut(n) {
             let mut t = t_party;
-            for k in 0..n {
-                h.push(t - w[j * n + k]);
+            for h_i in party {
+                *h_i = t - *h_i;
                 t *= two_y_inv;
             }
-            t_party *= z * y_inv_n;
+            t_party *= step;
         }
         self.groups.push(GroupCoefficients {
             n,
             m,
-            g: minus_rho_a_s,
+            g,
             h,
             g_common: -rho_z,
             h_common: rho_z,
@@ -370,7 +367,7 @@ impl Equation {
         t: &mut Transcript,
         relations: &[Relation],
         witnesses: usize,
-        proof: &SigmaProof,
+        proof: &'a SigmaProof,
         rng: &mut R,
     ) -> Result<(), Invalid> {
         let c = sigma::replay(t, relations, witnesses, proof).ok_or(Invalid)?;
@@ -383,8 +380,8 @@ impl Equation {
                     Base::Blinding => self.b_blinding += rho * z,
                 }
             }
-            self.dynamic.push((-(rho * c), r.lhs.point));
-            self.dynamic.push((-rho, a.point));
+            self.owned.push((-(rho * c), r.lhs.point));
+            self.borrowed.push((-rho, &a.point));
         }
         Ok(())
     }
@@ -392,7 +389,7 @@ impl Equation {
 
 /// Adds every pending range proof's check to its equation, each weighted by
 /// a fresh random scalar, with one scalar inversion for all of them.
-pub(crate) fn finish<R: RngCore + CryptoRng>(equations: &mut [&mut Equation], rng: &mut R) {
+pub(crate) fn finish<R: RngCore + CryptoRng>(equations: &mut [&mut Equation<'_>], rng: &mut R) {
     // y and the inner-product challenges of every pending proof, inverted
     // together.
     let mut inverses: Vec<Scalar> = Vec::new();
@@ -407,14 +404,13 @@ pub(crate) fn finish<R: RngCore + CryptoRng>(equations: &mut [&mut Equation], rn
     for e in equations.iter_mut() {
         for p in std::mem::take(&mut e.pending) {
             let q = p.u.len();
-            let (y_inv, u_inv) = match inverses.get(at..at + 1 + q) {
-                Some([y_inv, u_inv @ ..]) => (*y_inv, u_inv.to_vec()),
-                _ => return,
+            let Some([y_inv, u_inv @ ..]) = inverses.get(at..at + 1 + q) else {
+                return;
             };
             at += 1 + q;
             let rho = weight(rng);
             let c = weight(rng);
-            e.add_range_check(p, y_inv, &u_inv, rho, c);
+            e.add_range_check(p, *y_inv, u_inv, rho, c);
         }
     }
 }
@@ -422,7 +418,7 @@ pub(crate) fn finish<R: RngCore + CryptoRng>(equations: &mut [&mut Equation], rn
 /// Whether the sum of `equations` is the identity: one multiscalar
 /// multiplication over all of them. Pending range proofs must have been
 /// finished.
-pub(crate) fn holds(equations: &[&Equation]) -> bool {
+pub(crate) fn holds(equations: &[&Equation<'_>]) -> bool {
     if equations.iter().any(|e| !e.pending.is_empty()) {
         return false;
     }
@@ -476,7 +472,10 @@ pub(crate) fn holds(equations: &[&Equation]) -> bool {
     }
     let pc = pedersen_gens();
     let (gs, hs) = (bulletproof_g(), bulletproof_h());
-    let dynamic: usize = equations.iter().map(|e| e.dynamic.len()).sum();
+    let dynamic: usize = equations
+        .iter()
+        .map(|e| e.borrowed.len() + e.owned.len())
+        .sum();
     let fixed = 2 + 2 * used.iter().filter(|u| **u).count();
     let count = fixed + dynamic;
     let mut scalars = Vec::with_capacity(fixed);
@@ -497,12 +496,18 @@ pub(crate) fn holds(equations: &[&Equation]) -> bool {
         }
     }
     // The dynamic terms go to the multiplication without being copied.
-    let dyn_scalars = equations
-        .iter()
-        .flat_map(|e| e.dynamic.iter().map(|(s, _)| s));
-    let dyn_points = equations
-        .iter()
-        .flat_map(|e| e.dynamic.iter().map(|(_, p)| p));
+    let dyn_scalars = equations.iter().flat_map(|e| {
+        e.borrowed
+            .iter()
+            .map(|(s, _)| s)
+            .chain(e.owned.iter().map(|(s, _)| s))
+    });
+    let dyn_points = equations.iter().flat_map(|e| {
+        e.borrowed
+            .iter()
+            .map(|(_, p)| *p)
+            .chain(e.owned.iter().map(|(_, p)| p))
+    });
     RistrettoPoint::vartime_multiscalar_mul(
         Exact::new(scalars.iter().chain(dyn_scalars), count),
         Exact::new(points.iter().chain(dyn_points), count),

@@ -16,6 +16,7 @@ mod verifier;
 #[cfg(feature = "parallel")]
 pub use batch::verify_batch_parallel;
 pub use batch::{verify_batch, verify_batch_with_rng};
+pub(crate) use verifier::reports;
 pub use verifier::{AttributeUse, Disclosure, PredicateReport, Rejection, Verdict};
 
 /// One aggregated Bulletproofs range proof over all statements of one width.

@@ -33,7 +33,7 @@ impl Presentation {
         credentials: &[HeldCredential],
         rng: &mut R,
     ) -> Result<Presentation, Error> {
-        let plan = request.plan()?;
+        let plan = request.plan();
         let chosen: Vec<&HeldCredential> = plan
             .slots
             .iter()
@@ -122,7 +122,7 @@ impl Presentation {
         }
 
         let points = Points::new(&public)?;
-        let relations = points.relations(&plan, &disclosed, &mut Default::default())?;
+        let relations = points.relations(plan, &disclosed, &mut Default::default())?;
         let sigma = sigma::prove(&mut t, &relations, &witnesses, rng);
         Ok(Presentation {
             request_digest: request.digest(),

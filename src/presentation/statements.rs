@@ -55,7 +55,7 @@ pub(crate) struct OpeningStatement {
 }
 
 /// Everything a presentation for a request must prove.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Plan {
     /// For each credential slot, the index of its schema in `request.trusted()`.
     pub slots: Vec<usize>,

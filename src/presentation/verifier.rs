@@ -144,7 +144,9 @@ impl Verdict {
     }
 }
 
-fn reports(request: &ProofRequest, plan: Option<&Plan>) -> Vec<PredicateReport> {
+/// The request's statements, each with the attributes it relies on: the
+/// predicates, then each slot's validity on the reference date.
+pub(crate) fn reports(request: &ProofRequest, plan: &Plan) -> Vec<PredicateReport> {
     let category = |schema: &str, attr: &str| {
         request.trusted_for(schema).and_then(|t| {
             t.schema
@@ -169,19 +171,17 @@ fn reports(request: &ProofRequest, plan: Option<&Plan>) -> Vec<PredicateReport> 
                 .collect(),
         })
         .collect();
-    if let Some(plan) = plan {
-        for &t in &plan.slots {
-            let schema = &request.trusted()[t].schema;
-            let expiry = &schema.attributes()[schema.expiry_index()];
-            let attribute = format!("{}.{}", schema.id(), expiry.name);
-            out.push(PredicateReport {
-                statement: format!("{attribute} >= {}", request.date()),
-                attributes: vec![AttributeUse {
-                    attribute,
-                    category: Category::Validity,
-                }],
-            });
-        }
+    for &t in &plan.slots {
+        let schema = &request.trusted()[t].schema;
+        let expiry = &schema.attributes()[schema.expiry_index()];
+        let attribute = format!("{}.{}", schema.id(), expiry.name);
+        out.push(PredicateReport {
+            statement: format!("{attribute} >= {}", request.date()),
+            attributes: vec![AttributeUse {
+                attribute,
+                category: Category::Validity,
+            }],
+        });
     }
     out
 }
@@ -217,29 +217,31 @@ impl Presentation {
         request: &ProofRequest,
         rng: &mut R,
     ) -> Verdict {
-        let plan = request.plan().ok();
-        let outcome = plan
-            .as_ref()
-            .ok_or(Rejection::Malformed {
-                detail: "the request is invalid".into(),
-            })
-            .and_then(|plan| {
-                let sigs = self.check_structure(request, plan)?;
-                for s in &sigs {
-                    s.key
-                        .verifying_key()
-                        .verify_strict(&s.message, &s.signature)
-                        .map_err(|_| s.rejection())?;
-                }
-                let mut eq = self.equation(request, plan, &mut BaseMultiples::default(), rng)?;
-                equation::finish(&mut [&mut eq], rng);
-                if equation::holds(&[&eq]) {
-                    Ok(())
-                } else {
-                    Err(Rejection::ProofInvalid)
-                }
-            });
-        self.verdict(request, plan.as_ref(), outcome)
+        let outcome = self.check(request, rng);
+        self.verdict(request, outcome)
+    }
+
+    /// Spec §8.1: every check of one presentation.
+    fn check<R: RngCore + CryptoRng>(
+        &self,
+        request: &ProofRequest,
+        rng: &mut R,
+    ) -> Result<(), Rejection> {
+        let plan = request.plan();
+        let sigs = self.check_structure(request, plan)?;
+        for s in &sigs {
+            s.key
+                .verifying_key()
+                .verify_strict(&s.message, &s.signature)
+                .map_err(|_| s.rejection())?;
+        }
+        let mut eq = self.equation(request, plan, &mut BaseMultiples::default(), rng)?;
+        equation::finish(&mut [&mut eq], rng);
+        if equation::holds(&[&eq]) {
+            Ok(())
+        } else {
+            Err(Rejection::ProofInvalid)
+        }
     }
 
     /// [`Presentation::verify_with_rng`] with a ChaCha RNG seeded from the
@@ -253,12 +255,12 @@ impl Presentation {
     pub(crate) fn verdict(
         &self,
         request: &ProofRequest,
-        plan: Option<&Plan>,
         outcome: Result<(), Rejection>,
     ) -> Verdict {
-        let statements = reports(request, plan);
-        match (outcome, plan) {
-            (Ok(()), Some(plan)) => Verdict {
+        let statements = request.reports().to_vec();
+        let plan = request.plan();
+        match outcome {
+            Ok(()) => Verdict {
                 satisfied: true,
                 rejection: None,
                 disclosed: plan
@@ -279,11 +281,9 @@ impl Presentation {
                     .collect(),
                 statements,
             },
-            (outcome, _) => Verdict {
+            Err(rejection) => Verdict {
                 satisfied: false,
-                rejection: Some(outcome.err().unwrap_or(Rejection::Malformed {
-                    detail: "the request is invalid".into(),
-                })),
+                rejection: Some(rejection),
                 statements,
                 disclosed: Vec::new(),
             },
@@ -356,13 +356,13 @@ impl Presentation {
     /// Spec §8.1 steps 7 to 9: replays the transcript and returns the range
     /// proofs' and the sigma proof's checks as one equation, whose range
     /// proofs [`equation::finish`] completes.
-    pub(crate) fn equation<R: RngCore + CryptoRng>(
-        &self,
+    pub(crate) fn equation<'a, R: RngCore + CryptoRng>(
+        &'a self,
         request: &ProofRequest,
         plan: &Plan,
         base: &mut BaseMultiples,
         rng: &mut R,
-    ) -> Result<Equation, Rejection> {
+    ) -> Result<Equation<'a>, Rejection> {
         let malformed = |e: crate::DecodeError| Rejection::Malformed {
             detail: e.to_string(),
         };
