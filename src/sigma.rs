@@ -7,7 +7,7 @@
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use curve25519_dalek::traits::{IsIdentity, MultiscalarMul, VartimeMultiscalarMul};
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
@@ -96,10 +96,11 @@ pub(crate) fn prove<R: RngCore + CryptoRng>(
             .map(|_| Scalar::random(&mut trng))
             .collect(),
     );
+    // The nonces are secret: the commitments are computed in constant time.
     let commitments: Vec<Point> = relations
         .iter()
         .map(|r| {
-            Point::new(RistrettoPoint::vartime_multiscalar_mul(
+            Point::new(RistrettoPoint::multiscalar_mul(
                 r.terms.iter().map(|(j, _)| nonces[*j]),
                 r.terms.iter().map(|(_, b)| b.point()),
             ))
