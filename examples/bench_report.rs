@@ -70,8 +70,40 @@ fn ms(d: Duration) -> String {
     }
 }
 
-fn ratio(a: Duration, b: Duration) -> String {
-    format!("{:.2}", a.as_secs_f64() / b.as_secs_f64())
+/// Times `a` and `b` in turn within each of `samples` samples (each over
+/// `inner` calls, per call), so that load from elsewhere on the machine falls
+/// on both alike. Returns the per-sample times of each.
+fn paired(
+    samples: usize,
+    inner: u32,
+    mut a: impl FnMut(),
+    mut b: impl FnMut(),
+) -> (Vec<Duration>, Vec<Duration>) {
+    a();
+    b();
+    let time = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        for _ in 0..inner {
+            f();
+        }
+        t.elapsed() / inner
+    };
+    (0..samples).map(|_| (time(&mut a), time(&mut b))).unzip()
+}
+
+fn mid<T: Copy + PartialOrd>(mut v: Vec<T>) -> T {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    v[v.len() / 2]
+}
+
+/// The median of per-sample ratios `(a_i − minus)/b_i`.
+fn ratio_of(a: &[Duration], b: &[Duration], minus: Duration) -> String {
+    let r: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| x.saturating_sub(minus).as_secs_f64() / y.as_secs_f64())
+        .collect();
+    format!("{:.2}", mid(r))
 }
 
 fn prove_verify_rows(s: &Scenario, out: &mut Vec<String>) {
@@ -79,31 +111,33 @@ fn prove_verify_rows(s: &Scenario, out: &mut Vec<String>) {
     let shapes = p.range_proof_shapes();
     let raw = raw_prove(&shapes, 2);
     let sigs = signatures(s.signatures());
-    let prove = median(15, 1, || drop(s.prove(3)));
-    let raw_prove_t = median(15, 1, || drop(raw_prove(&shapes, 4)));
-    let verify = median(31, 4, || assert!(p.verify(&s.request).is_satisfied()));
+    let (prove, raw_prove_t) = paired(21, 1, || drop(s.prove(3)), || drop(raw_prove(&shapes, 4)));
+    let (verify, raw_verify_t) = paired(
+        31,
+        4,
+        || assert!(p.verify(&s.request).is_satisfied()),
+        || raw_verify(&raw),
+    );
     let sig_t = median(31, 4, &sigs);
-    let raw_verify_t = median(31, 4, || raw_verify(&raw));
     let shape_text: Vec<String> = shapes.iter().map(|(b, m)| format!("{b}×{m}")).collect();
-    let verify_ex = verify.saturating_sub(sig_t);
     out.push(format!(
         "| {} | {} | prove {} | raw {} | **{}** |",
         s.name,
         shape_text.join(" + "),
-        ms(prove),
-        ms(raw_prove_t),
-        ratio(prove, raw_prove_t)
+        ms(mid(prove.clone())),
+        ms(mid(raw_prove_t.clone())),
+        ratio_of(&prove, &raw_prove_t, Duration::ZERO)
     ));
     out.push(format!(
         "| {} | {} | verify {} ({} signatures: {}) | raw {} | **{}** (with signatures {}) |",
         s.name,
         shape_text.join(" + "),
-        ms(verify_ex),
+        ms(mid(verify.clone()).saturating_sub(sig_t)),
         s.signatures(),
         ms(sig_t),
-        ms(raw_verify_t),
-        ratio(verify_ex, raw_verify_t),
-        ratio(verify, raw_verify_t)
+        ms(mid(raw_verify_t.clone())),
+        ratio_of(&verify, &raw_verify_t, sig_t),
+        ratio_of(&verify, &raw_verify_t, Duration::ZERO)
     ));
 }
 
@@ -186,7 +220,8 @@ fn main() {
     println!("# Credence performance report\n");
     println!(
         "Median times on {cpu} ({} logical cores), release build. Raw = the same range \
-         statements (widths × aggregation) proven and verified directly with bulletproofs 5. \
+         statements (widths × aggregation) proven and verified directly with bulletproofs 5, \
+         timed in turn with Credence within each sample; ratios are medians of per-sample ratios. \
          Generators are built once per process ({} for 64 bits × 64 parties).\n",
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         ms(gens_t)

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::errors::{DecodeError, Error};
-use crate::generators::pedersen_gens;
+use crate::generators;
 use crate::schema::Schema;
 use crate::sigma::{self, Base, Relation, SigmaProof};
 use crate::transcript::{label, ISSUANCE_DOMAIN};
@@ -161,14 +161,13 @@ impl RaterSigningKey {
         }
         let ordered = order_values(schema, values)?;
         let holder = wire::decompress(&request.holder_commitment, "holder commitment")?;
-        let pc = pedersen_gens();
         let mut out = Vec::with_capacity(count);
         for _ in 0..count {
             let blindings: Vec<Scalar> = ordered.iter().map(|_| Scalar::random(rng)).collect();
             let commitments = ordered
                 .iter()
                 .zip(&blindings)
-                .map(|(v, r)| pc.commit(Scalar::from(*v), *r).compress())
+                .map(|(v, r)| generators::commit(&Scalar::from(*v), r).compress())
                 .collect();
             let holder_delta = Scalar::random(rng);
             let mut credential = Credential {
@@ -176,7 +175,7 @@ impl RaterSigningKey {
                 schema_id: schema.id().to_owned(),
                 schema_digest: digest,
                 commitments,
-                holder: (holder + holder_delta * pc.B_blinding).compress(),
+                holder: (holder + generators::blinding_mul(&holder_delta)).compress(),
                 signature: [0u8; 64],
             };
             credential.signature = self.key.sign(&credential.signed_message()).to_bytes();
@@ -277,9 +276,8 @@ impl LinkSecret {
         schema: &Schema,
         rng: &mut R,
     ) -> (IssuanceRequest, PendingIssuance) {
-        let pc = pedersen_gens();
         let blinding = Scalar::random(rng);
-        let commitment = pc.commit(self.0, blinding);
+        let commitment = generators::commit(&self.0, &blinding);
         let mut nonce = [0u8; 32];
         rng.fill_bytes(&mut nonce);
         let mut req = IssuanceRequest {
@@ -451,8 +449,7 @@ impl PendingIssuance {
         schema: &Schema,
         issued: Vec<IssuedCredential>,
     ) -> Result<Vec<HeldCredential>, Error> {
-        let pc = pedersen_gens();
-        let mine = pc.commit(*link.scalar(), self.blinding);
+        let mine = generators::commit(link.scalar(), &self.blinding);
         if mine.compress() != self.holder_commitment {
             return Err(Error::OtherHolder);
         }
@@ -470,7 +467,7 @@ impl PendingIssuance {
                         "it is signed by another rater key",
                     ));
                 }
-                if (mine + i.holder_delta * pc.B_blinding).compress() != c.holder {
+                if (mine + generators::blinding_mul(&i.holder_delta)).compress() != c.holder {
                     return Err(Error::OtherHolder);
                 }
                 let opening = CredentialOpening {
@@ -802,7 +799,6 @@ impl HeldCredential {
                 "it does not have one commitment per attribute",
             ));
         }
-        let pc = pedersen_gens();
         for (((cm, v), r), a) in c
             .commitments
             .iter()
@@ -815,7 +811,7 @@ impl HeldCredential {
                     "a value is above its schema bound",
                 ));
             }
-            if pc.commit(Scalar::from(*v), *r).compress() != *cm {
+            if generators::commit(&Scalar::from(*v), r).compress() != *cm {
                 return Err(Error::CredentialRejected(
                     "an opening does not match its commitment",
                 ));
@@ -826,9 +822,7 @@ impl HeldCredential {
 
     /// Whether this credential's holder commitment hides `link`.
     pub fn is_held_by(&self, link: &LinkSecret) -> bool {
-        pedersen_gens()
-            .commit(*link.scalar(), self.opening.holder_blinding)
-            .compress()
+        generators::commit(link.scalar(), &self.opening.holder_blinding).compress()
             == self.credential.holder
     }
 

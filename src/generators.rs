@@ -4,7 +4,8 @@
 use std::sync::OnceLock;
 
 use bulletproofs::{BulletproofGens, PedersenGens};
-use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::ristretto::{RistrettoBasepointTable, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
 use sha3::digest::{ExtendableOutput, Update, XofReader};
 use sha3::Shake256;
 
@@ -18,6 +19,25 @@ pub(crate) const MAX_BITS: usize = 64;
 pub fn pedersen_gens() -> &'static PedersenGens {
     static GENS: OnceLock<PedersenGens> = OnceLock::new();
     GENS.get_or_init(PedersenGens::default)
+}
+
+/// A precomputed table of `B_blinding`, built once per process, for
+/// constant-time multiplication by secrets (`B` is the ristretto basepoint,
+/// whose table curve25519-dalek provides).
+fn blinding_table() -> &'static RistrettoBasepointTable {
+    static TABLE: OnceLock<RistrettoBasepointTable> = OnceLock::new();
+    TABLE.get_or_init(|| RistrettoBasepointTable::create(&pedersen_gens().B_blinding))
+}
+
+/// `v·B + r·B_blinding` in constant time: the same commitment as
+/// `pedersen_gens().commit(v, r)`, from the generators' precomputed tables.
+pub(crate) fn commit(v: &Scalar, r: &Scalar) -> RistrettoPoint {
+    RistrettoPoint::mul_base(v) + blinding_table() * r
+}
+
+/// `r·B_blinding` in constant time.
+pub(crate) fn blinding_mul(r: &Scalar) -> RistrettoPoint {
+    blinding_table() * r
 }
 
 /// The Bulletproofs generators for 64-bit statements aggregated up to the cap on
@@ -77,6 +97,7 @@ pub(crate) fn bulletproof_g() -> &'static [Vec<RistrettoPoint>] {
 mod tests {
     use super::*;
     use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+    use curve25519_dalek::traits::Identity;
 
     #[test]
     fn generators_are_pinned() {
@@ -84,6 +105,20 @@ mod tests {
         assert_eq!(pc.B, RISTRETTO_BASEPOINT_POINT);
         assert_ne!(pc.B, pc.B_blinding);
         assert!(std::ptr::eq(bulletproof_gens(), bulletproof_gens()));
+    }
+
+    #[test]
+    fn table_commitments_equal_the_crates() {
+        let mut rng = rand::rngs::OsRng;
+        for _ in 0..16 {
+            let (v, r) = (Scalar::random(&mut rng), Scalar::random(&mut rng));
+            assert_eq!(commit(&v, &r), pedersen_gens().commit(v, r));
+            assert_eq!(blinding_mul(&r), pedersen_gens().B_blinding * r);
+        }
+        assert_eq!(
+            commit(&Scalar::ZERO, &Scalar::ZERO),
+            RistrettoPoint::identity()
+        );
     }
 
     #[test]

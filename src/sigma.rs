@@ -7,13 +7,13 @@
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{IsIdentity, MultiscalarMul, VartimeMultiscalarMul};
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
 use crate::errors::DecodeError;
-use crate::generators::pedersen_gens;
+use crate::generators::{self, pedersen_gens};
 use crate::transcript::{label, TranscriptProtocol};
 use crate::wire::{caps, Point, Reader, Writer};
 
@@ -32,6 +32,14 @@ impl Base {
         match self {
             Base::Value => pc.B,
             Base::Blinding => pc.B_blinding,
+        }
+    }
+
+    /// `x·base` in constant time, from the generator's precomputed table.
+    fn mul_secret(self, x: &Scalar) -> RistrettoPoint {
+        match self {
+            Base::Value => RistrettoPoint::mul_base(x),
+            Base::Blinding => generators::blinding_mul(x),
         }
     }
 }
@@ -99,12 +107,7 @@ pub(crate) fn prove<R: RngCore + CryptoRng>(
     // The nonces are secret: the commitments are computed in constant time.
     let commitments: Vec<Point> = relations
         .iter()
-        .map(|r| {
-            Point::new(RistrettoPoint::multiscalar_mul(
-                r.terms.iter().map(|(j, _)| nonces[*j]),
-                r.terms.iter().map(|(_, b)| b.point()),
-            ))
-        })
+        .map(|r| Point::new(r.terms.iter().map(|(j, b)| b.mul_secret(&nonces[*j])).sum()))
         .collect();
     for a in &commitments {
         t.append_point(label::SIGMA_COMMITMENT, &a.compressed);

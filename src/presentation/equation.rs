@@ -66,11 +66,6 @@ pub(crate) struct RangeProofParts {
 }
 
 impl RangeProofParts {
-    /// The inner-product argument's rounds, `log2(bits·m)`; at most 12.
-    pub fn rounds(&self) -> usize {
-        self.L.len()
-    }
-
     /// Strict decoding: four points, three scalars, `q ≤ 12` pairs of points,
     /// two scalars; every point decompresses, every scalar is canonical.
     #[allow(non_snake_case)]

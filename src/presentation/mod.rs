@@ -1,5 +1,7 @@
 //! Presentations: a subject's answer to a proof request (spec §7).
 
+use std::sync::OnceLock;
+
 use crate::credential::Credential;
 use crate::errors::DecodeError;
 use crate::sigma::SigmaProof;
@@ -24,14 +26,41 @@ pub use verifier::{AttributeUse, Disclosure, PredicateReport, Rejection, Verdict
 pub(crate) struct RangeGroupProof {
     pub bits: usize,
     pub proof: Vec<u8>,
-    /// `proof`, decoded once.
-    pub parts: RangeProofParts,
+    /// `proof`, decoded once: when a presentation is decoded, or when one
+    /// made by this process's prover is first verified.
+    parts: OnceLock<RangeProofParts>,
 }
 
 impl RangeGroupProof {
+    /// A received proof, decoded now so that malformed input is refused
+    /// with the presentation.
     pub fn new(bits: usize, proof: Vec<u8>) -> Result<Self, DecodeError> {
-        let parts = RangeProofParts::parse(&proof)?;
+        let parts = OnceLock::from(RangeProofParts::parse(&proof)?);
         Ok(RangeGroupProof { bits, proof, parts })
+    }
+
+    /// A proof the prover just made: decoded only if it is verified here.
+    pub fn made(bits: usize, proof: Vec<u8>) -> Self {
+        RangeGroupProof {
+            bits,
+            proof,
+            parts: OnceLock::new(),
+        }
+    }
+
+    /// The decoded proof.
+    pub fn parts(&self) -> Result<&RangeProofParts, DecodeError> {
+        if let Some(parts) = self.parts.get() {
+            return Ok(parts);
+        }
+        let parts = RangeProofParts::parse(&self.proof)?;
+        Ok(self.parts.get_or_init(|| parts))
+    }
+
+    /// The inner-product argument's rounds, `log2(bits·m)`, from the proof's
+    /// length (nine 32-byte elements and two per round; checked on decoding).
+    pub fn rounds(&self) -> usize {
+        (self.proof.len() / 32).saturating_sub(9) / 2
     }
 }
 
@@ -94,7 +123,7 @@ impl Presentation {
         self.range_proofs
             .iter()
             // The inner-product argument has log2(bits·m) rounds (at most 12).
-            .map(|g| (g.bits, (1usize << g.parts.rounds()) / g.bits.max(1)))
+            .map(|g| (g.bits, (1usize << g.rounds().min(12)) / g.bits.max(1)))
             .collect()
     }
 

@@ -118,7 +118,7 @@ impl Presentation {
                 rng,
             )
             .map_err(|_| Error::Proving)?;
-            range_proofs.push(RangeGroupProof::new(bits, proof.to_bytes())?);
+            range_proofs.push(RangeGroupProof::made(bits, proof.to_bytes()));
         }
 
         let points = Points::new(&public)?;

@@ -378,7 +378,8 @@ impl Presentation {
                 commitments.push(Point::new(p));
             }
             commitments.resize(statements::padded_len(idx.len()), identity);
-            eq.add_range_proof(&mut t, *bits, &commitments, &g.parts)
+            let parts = g.parts().map_err(malformed)?;
+            eq.add_range_proof(&mut t, *bits, &commitments, parts)
                 .map_err(|_| Rejection::ProofInvalid)?;
         }
         let relations = points
