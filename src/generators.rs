@@ -32,7 +32,7 @@ fn blinding_table() -> &'static RistrettoBasepointTable {
 /// `v·B + r·B_blinding` in constant time: the same commitment as
 /// `pedersen_gens().commit(v, r)`, from the generators' precomputed tables.
 pub(crate) fn commit(v: &Scalar, r: &Scalar) -> RistrettoPoint {
-    RistrettoPoint::mul_base(v) + blinding_table() * r
+    RistrettoPoint::mul_base(v) + blinding_mul(r)
 }
 
 /// `r·B_blinding` in constant time.

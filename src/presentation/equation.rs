@@ -279,9 +279,9 @@ impl<'a> Equation<'a> {
         let g = recurse(-(rho * parts.a * product(u_inv)), &f_s);
         // w_i = y^−i·ρb·s_{N−1−i} = y^−i·ρb/s_i (reversing i flips every
         // challenge's exponent), with f_β = u⁻²_{q−β}·y^−(2^β).
-        let mut y_inv_pow2 = Vec::with_capacity(q);
+        let mut y_inv_pow2 = Vec::with_capacity(q + 1);
         let mut y_p = y_inv;
-        for _ in 0..q {
+        for _ in 0..=q {
             y_inv_pow2.push(y_p);
             y_p = y_p * y_p;
         }
@@ -312,14 +312,14 @@ impl<'a> Equation<'a> {
             self.borrowed.push((rho * uis, &r.point));
         }
         // The value commitments: ρc·z²·z^j.
+        let mut z_pow = Vec::with_capacity(m);
         let mut zj = rho_c_zz;
-        let mut j_at = 0;
+        for _ in 0..m {
+            z_pow.push(zj);
+            zj *= z;
+        }
         for (j, V) in p.V {
-            while j_at < j {
-                zj *= z;
-                j_at += 1;
-            }
-            self.owned.push((zj, V));
+            self.owned.push((z_pow[j], V));
         }
         self.b_blinding -= rho * parts.e_blinding + rho_c * parts.t_x_blinding;
         self.b += rho * p.w * (parts.t_x - parts.a * parts.b) + rho_c * (delta - parts.t_x);
@@ -329,13 +329,8 @@ impl<'a> Equation<'a> {
         // apart and added once per group shape.
         let rho_z = rho * z;
         let two_y_inv = y_inv + y_inv;
-        // y^−n, for the step from one party to the next.
-        // (`log2 n ≤ q`; at `q`, the square after the last is `y_p`.)
-        let y_inv_n = y_inv_pow2
-            .get(n.trailing_zeros() as usize)
-            .copied()
-            .unwrap_or(y_p);
-        let step = z * y_inv_n;
+        // y^−n (`log2 n ≤ q`), for the step from one party to the next.
+        let step = z * y_inv_pow2[n.trailing_zeros() as usize];
         let mut t_party = rho * zz;
         for party in h.chunks_mut(n) {
             let mut t = t_party;
