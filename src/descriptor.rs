@@ -1,13 +1,24 @@
-//! Rater descriptors: what a rater publishes, and what verifiers and wallets
-//! load to trust it (spec/wallet.md §4).
+//! Trust in raters: the descriptor a rater publishes (spec/wallet.md §4), and
+//! the trusted-rater entries of a proof request (spec §5.1) that verifiers
+//! and wallets build from descriptors.
 
 use serde::{Deserialize, Serialize};
 
-use crate::credential::{KeyId, RaterPublicKey};
 use crate::errors::{DecodeError, Error};
-use crate::request::TrustedRater;
+use crate::rater::{KeyId, RaterPublicKey};
 use crate::schema::Schema;
 use crate::wire::caps;
+
+/// A schema a verifier accepts, with the rater keys it trusts to sign it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedRater {
+    /// The schema.
+    pub schema: Schema,
+    /// The keys trusted to sign credentials of this schema (key rotation: list
+    /// the current and the next).
+    pub keys: Vec<RaterPublicKey>,
+}
 
 /// A rater's public descriptor: its schema, its public key and the key's id.
 ///
@@ -136,7 +147,7 @@ impl RaterDescriptor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credential::RaterSigningKey;
+    use crate::rater::RaterSigningKey;
     use crate::schema::{Attribute, AttributeKind, Category};
     use rand::rngs::OsRng;
 

@@ -164,12 +164,37 @@ pub enum Error {
         /// The schema id.
         schema: String,
         /// Why.
-        reason: &'static str,
+        reason: Unusable,
     },
     /// The underlying proof system refused to prove (should not happen for a
     /// validated request).
     #[error("proof generation failed")]
     Proving,
+    /// An internal invariant does not hold: a bug in this library, never a
+    /// property of the input. Please report it.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+/// Why a held credential cannot answer for a schema of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unusable {
+    /// It is of another version of the schema.
+    #[error("it is for another version of the schema")]
+    OtherSchemaVersion,
+    /// The request does not trust the key that signed it.
+    #[error("its rater key is not trusted by the request")]
+    UntrustedKey,
+    /// It was issued to another link secret.
+    #[error("it was issued to another link secret")]
+    OtherHolder,
+    /// Its openings do not have one value per attribute of the schema.
+    #[error("its openings do not fit the schema")]
+    OpeningShape,
+    /// It has expired on the request's reference date.
+    #[error("it has expired on the reference date")]
+    Expired,
 }
 
 /// Shorthand for results in this crate.

@@ -4,24 +4,14 @@ use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::credential::RaterPublicKey;
+use crate::derived::Derived;
+use crate::descriptor::TrustedRater;
 use crate::errors::{DecodeError, Error, PolicyError};
 use crate::policy::{Date, Predicate};
-use crate::presentation::statements::Plan;
-use crate::presentation::{self, PredicateReport};
+use crate::rater::RaterPublicKey;
 use crate::schema::Schema;
+use crate::statement::{Plan, PredicateReport};
 use crate::wire::{self, caps, tag, Reader, Writer};
-
-/// A schema a verifier accepts, with the rater keys it trusts to sign it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TrustedRater {
-    /// The schema.
-    pub schema: Schema,
-    /// The keys trusted to sign credentials of this schema (key rotation: list
-    /// the current and the next).
-    pub keys: Vec<RaterPublicKey>,
-}
 
 /// A verifier's proof request (spec §5.1): who asks, why, a fresh nonce, the
 /// reference date, the predicates, and the trusted raters.
@@ -55,33 +45,16 @@ pub struct ProofRequest {
     date: Date,
     predicates: Vec<Predicate>,
     trusted: Vec<TrustedRater>,
-    /// [`ProofRequest::digest`], computed once: a request cannot change.
-    digest: [u8; 32],
-    /// What the request compiles to, computed once.
-    compiled: Compiled,
+    /// [`ProofRequest::digest`] and the statements the request compiles to,
+    /// computed once when it is checked: a request cannot change.
+    sealed: Derived<Sealed>,
 }
 
-/// The statements a request compiles to and their descriptions for verdicts:
-/// a function of the request's other fields, computed when it is sealed, so
-/// it takes no part in comparisons or debug output.
+/// What a request's other fields determine.
 #[derive(Clone, Default)]
-struct Compiled {
+struct Sealed {
+    digest: [u8; 32],
     plan: Plan,
-    reports: Vec<PredicateReport>,
-}
-
-impl PartialEq for Compiled {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for Compiled {}
-
-impl std::fmt::Debug for Compiled {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("..")
-    }
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -106,8 +79,7 @@ impl TryFrom<RawRequest> for ProofRequest {
             date: r.date,
             predicates: r.predicates,
             trusted: r.trusted,
-            digest: [0; 32],
-            compiled: Compiled::default(),
+            sealed: Derived::default(),
         };
         Ok(req.seal()?)
     }
@@ -189,8 +161,7 @@ impl RequestBuilder {
             date: self.date,
             predicates: self.predicates,
             trusted: self.trusted,
-            digest: [0; 32],
-            compiled: Compiled::default(),
+            sealed: Derived::default(),
         };
         Ok(req.seal()?)
     }
@@ -282,31 +253,33 @@ impl ProofRequest {
     /// The statements a presentation proves, compiled when the request was
     /// checked.
     pub(crate) fn plan(&self) -> &Plan {
-        &self.compiled.plan
+        &self.sealed.plan
     }
 
     /// The request's statements, each with the attributes it relies on, as
-    /// verdicts list them.
-    pub(crate) fn reports(&self) -> &[PredicateReport] {
-        &self.compiled.reports
+    /// verdicts list them: the predicates as written, then each credential's
+    /// validity on the reference date.
+    pub fn statements(&self) -> &[PredicateReport] {
+        &self.sealed.plan.reports
     }
 
     /// SHA-256 over a domain label and the canonical encoding; a presentation
     /// names the request it answers by this digest (spec §5.3).
     pub fn digest(&self) -> [u8; 32] {
-        self.digest
+        self.sealed.digest
     }
 
     /// Checks the request and computes its digest.
     fn seal(mut self) -> Result<Self, PolicyError> {
         self.validate()?;
-        let plan = Plan::new(&self)?;
-        let reports = presentation::reports(&self, &plan);
-        self.compiled = Compiled { plan, reports };
+        let plan = Plan::compile(&self.predicates, &self.trusted, self.date)?;
         let mut h = Sha256::new();
         h.update(b"credence.request-digest.v1");
         h.update(self.to_bytes());
-        self.digest = h.finalize().into();
+        self.sealed = Derived::new(Sealed {
+            digest: h.finalize().into(),
+            plan,
+        });
         Ok(self)
     }
 
@@ -365,8 +338,7 @@ impl ProofRequest {
             date,
             predicates,
             trusted,
-            digest: [0; 32],
-            compiled: Compiled::default(),
+            sealed: Derived::default(),
         };
         req.seal().map_err(|e| DecodeError::Invalid(e.to_string()))
     }

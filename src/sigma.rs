@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::errors::DecodeError;
 use crate::generators::{self, pedersen_gens};
+use crate::msm::{weight, Invalid, Msm};
 use crate::transcript::{label, TranscriptProtocol};
 use crate::wire::{caps, Point, Reader, Writer};
 
@@ -49,6 +50,14 @@ impl Base {
 pub(crate) struct Relation {
     pub lhs: Point,
     pub terms: Vec<(usize, Base)>,
+}
+
+/// `H = s·B + ρ·B_blinding`, with `s` witness `s_index` and `ρ` witness `rho_index`.
+pub(crate) fn holder_relation(h: Point, s_index: usize, rho_index: usize) -> Relation {
+    Relation {
+        lhs: h,
+        terms: vec![(s_index, Base::Value), (rho_index, Base::Blinding)],
+    }
 }
 
 /// Cap on witnesses and relations of one sigma proof.
@@ -147,6 +156,35 @@ pub(crate) fn replay(
         t.append_point(label::SIGMA_COMMITMENT, &a.compressed);
     }
     Some(t.challenge_scalar(label::SIGMA_CHALLENGE))
+}
+
+/// Replays the proof on `t` and adds its relations `Σ z_j·G_j − c·P_i − A_i = 0`
+/// to `msm`, each weighted by a fresh random scalar (spec §8.3).
+///
+/// # Errors
+/// [`Invalid`] when the proof has the wrong shape for the statement.
+pub(crate) fn add_to<'a, R: RngCore + CryptoRng>(
+    msm: &mut Msm<'a>,
+    t: &mut Transcript,
+    relations: &[Relation],
+    witnesses: usize,
+    proof: &'a SigmaProof,
+    rng: &mut R,
+) -> Result<(), Invalid> {
+    let c = replay(t, relations, witnesses, proof).ok_or(Invalid)?;
+    for (r, a) in relations.iter().zip(&proof.commitments) {
+        let rho = weight(rng);
+        for (j, base) in &r.terms {
+            let z = proof.responses.get(*j).ok_or(Invalid)?;
+            match base {
+                Base::Value => msm.add_b(rho * z),
+                Base::Blinding => msm.add_b_blinding(rho * z),
+            }
+        }
+        msm.add_owned(-(rho * c), r.lhs.point);
+        msm.add_borrowed(-rho, &a.point);
+    }
+    Ok(())
 }
 
 /// Verifies `proof` for `relations` over `witnesses` witnesses, appending to `t`.

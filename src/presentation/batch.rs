@@ -5,11 +5,11 @@ use std::sync::OnceLock;
 use curve25519_dalek::constants::EIGHT_TORSION;
 use rand_core::{CryptoRng, RngCore};
 
-use super::equation::{self, Equation};
-use super::statements::BaseMultiples;
-use super::verifier::SignatureCheck;
+use super::verify::SignatureCheck;
 use super::{Presentation, Rejection, Verdict};
+use crate::msm::{self, Msm};
 use crate::request::ProofRequest;
+use crate::statement::BasepointMultiples;
 
 type Outcome = Result<(), Rejection>;
 
@@ -61,7 +61,7 @@ pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
     let mut outcomes: Vec<Option<Outcome>> = vec![None; items.len()];
     let mut signatures: Vec<(usize, SignatureCheck<'_>)> = Vec::new();
     for (i, (request, presentation)) in items.iter().enumerate() {
-        match presentation.check_structure(request, request.plan()) {
+        match presentation.check_structure(request) {
             Ok(sigs) => signatures.extend(sigs.into_iter().map(|s| (i, s))),
             Err(r) => outcomes[i] = Some(Err(r)),
         }
@@ -93,21 +93,26 @@ pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
         }
     }
 
-    // Proofs: one equation per presentation, checked together.
-    let mut equations: Vec<(usize, Equation<'_>)> = Vec::new();
-    let mut base = BaseMultiples::default();
+    // Proofs: one accumulator per presentation, checked together.
+    let mut indices: Vec<usize> = Vec::new();
+    let mut msms: Vec<Msm<'_>> = Vec::new();
+    let mut ranges = Vec::new();
+    let mut base = BasepointMultiples::default();
     for (i, (request, presentation)) in items.iter().enumerate() {
         if outcomes[i].is_some() {
             continue;
         }
-        match presentation.equation(request, request.plan(), &mut base, rng) {
-            Ok(eq) => equations.push((i, eq)),
+        match presentation.checks(request, &mut base, rng) {
+            Ok(c) => {
+                indices.push(i);
+                msms.push(c.msm);
+                ranges.push(c.ranges);
+            }
             Err(r) => outcomes[i] = Some(Err(r)),
         }
     }
-    let mut all: Vec<&mut Equation<'_>> = equations.iter_mut().map(|(_, e)| e).collect();
-    equation::finish(&mut all, rng);
-    let refs: Vec<(usize, &Equation<'_>)> = equations.iter().map(|(i, e)| (*i, e)).collect();
+    crate::range::verify::finish(msms.iter_mut().zip(ranges).collect(), rng);
+    let refs: Vec<(usize, &Msm<'_>)> = indices.into_iter().zip(&msms).collect();
     bisect(&refs, &mut outcomes);
 
     items
@@ -122,12 +127,12 @@ pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
 
 /// Marks every presentation in `eqs` satisfied when their sum holds, else
 /// splits them in halves until the failing ones are found.
-fn bisect(eqs: &[(usize, &Equation<'_>)], outcomes: &mut [Option<Outcome>]) {
+fn bisect(eqs: &[(usize, &Msm<'_>)], outcomes: &mut [Option<Outcome>]) {
     if eqs.is_empty() {
         return;
     }
-    let all: Vec<&Equation<'_>> = eqs.iter().map(|(_, e)| *e).collect();
-    if equation::holds(&all) {
+    let all: Vec<&Msm<'_>> = eqs.iter().map(|(_, e)| *e).collect();
+    if msm::holds(&all) {
         for (i, _) in eqs {
             outcomes[*i] = Some(Ok(()));
         }
@@ -143,7 +148,7 @@ fn bisect(eqs: &[(usize, &Equation<'_>)], outcomes: &mut [Option<Outcome>]) {
 /// [`verify_batch_with_rng`] with a ChaCha RNG seeded from the operating
 /// system.
 pub fn verify_batch(items: &[(&ProofRequest, &Presentation)]) -> Vec<Verdict> {
-    verify_batch_with_rng(items, &mut super::verifier::weights_rng())
+    verify_batch_with_rng(items, &mut super::verify::weights_rng())
 }
 
 /// [`verify_batch`] split across the threads of rayon's global pool: each

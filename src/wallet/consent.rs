@@ -4,9 +4,9 @@ use std::fmt;
 
 use super::{needed_schemas, DisclosureRecord, Narrowing, Wallet};
 use crate::policy::{Date, Predicate};
-use crate::presentation::{AttributeUse, PredicateReport};
 use crate::request::ProofRequest;
 use crate::schema::Category;
+use crate::statement::{AttributeUse, PredicateReport};
 
 /// A request, as the holder should see it before consenting: who asks and
 /// why, each statement that would be proven with the attributes (and their

@@ -16,13 +16,13 @@ use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::credential::{
-    HeldCredential, IssuanceRequest, IssuedCredential, KeyId, LinkSecret, PendingIssuance,
-};
+use crate::credential::{HeldCredential, LinkSecret};
 use crate::descriptor::RaterDescriptor;
 use crate::errors::{DecodeError, Error};
+use crate::issuance::{IssuanceRequest, IssuedCredential, PendingIssuance};
 use crate::policy::{AttrRef, Date, Predicate};
 use crate::presentation::Presentation;
+use crate::rater::KeyId;
 use crate::request::ProofRequest;
 use crate::wire::b64;
 

@@ -2,16 +2,21 @@
 
 use std::fmt;
 
+use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use serde::Serialize;
 
-use super::equation::{self, Equation};
-use super::statements::{self, BaseMultiples, Plan};
 use super::Presentation;
-use crate::credential::RaterPublicKey;
-use crate::policy::Predicate;
+use crate::errors::Error;
+use crate::msm::{self, Msm};
+use crate::range::verify::PendingRange;
+use crate::range::{identity, padded_len};
+use crate::rater::RaterPublicKey;
 use crate::request::ProofRequest;
 use crate::schema::Category;
+use crate::sigma::{self, Relation};
+use crate::statement::drive::{self, Public, Side};
+use crate::statement::{BasepointMultiples, Plan, PredicateReport, RangeGroup};
 use crate::wire::Point;
 
 /// Why a presentation does not satisfy a request: what a verifier can act on,
@@ -87,25 +92,6 @@ impl fmt::Display for Rejection {
     }
 }
 
-/// An attribute a predicate relies on, and its category.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct AttributeUse {
-    /// `schema.attribute`.
-    pub attribute: String,
-    /// Its category.
-    pub category: Category,
-}
-
-/// One checked statement and the attributes it relied on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PredicateReport {
-    /// The statement, as text: a predicate of the request, or a credential's
-    /// validity on the reference date.
-    pub statement: String,
-    /// The attributes it relied on.
-    pub attributes: Vec<AttributeUse>,
-}
-
 /// A disclosed attribute value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Disclosure {
@@ -144,48 +130,6 @@ impl Verdict {
     }
 }
 
-/// The request's statements, each with the attributes it relies on: the
-/// predicates, then each slot's validity on the reference date.
-pub(crate) fn reports(request: &ProofRequest, plan: &Plan) -> Vec<PredicateReport> {
-    let category = |schema: &str, attr: &str| {
-        request.trusted_for(schema).and_then(|t| {
-            t.schema
-                .index_of(attr)
-                .map(|i| t.schema.attributes()[i].category)
-        })
-    };
-    let mut out: Vec<PredicateReport> = request
-        .predicates()
-        .iter()
-        .map(|p: &Predicate| PredicateReport {
-            statement: p.to_string(),
-            attributes: p
-                .attributes()
-                .into_iter()
-                .filter_map(|a| {
-                    category(&a.schema, &a.attribute).map(|category| AttributeUse {
-                        attribute: a.to_string(),
-                        category,
-                    })
-                })
-                .collect(),
-        })
-        .collect();
-    for &t in &plan.slots {
-        let schema = &request.trusted()[t].schema;
-        let expiry = &schema.attributes()[schema.expiry_index()];
-        let attribute = format!("{}.{}", schema.id(), expiry.name);
-        out.push(PredicateReport {
-            statement: format!("{attribute} >= {}", request.date()),
-            attributes: vec![AttributeUse {
-                attribute,
-                category: Category::Validity,
-            }],
-        });
-    }
-    out
-}
-
 /// The RNG for verification weights: seeded once from the operating system,
 /// so that drawing many weights costs no system calls.
 pub(crate) fn weights_rng() -> rand::rngs::StdRng {
@@ -204,6 +148,95 @@ pub(crate) struct SignatureCheck<'a> {
     pub key: &'a RaterPublicKey,
     pub credential: usize,
     pub schema: &'a str,
+}
+
+impl SignatureCheck<'_> {
+    pub(crate) fn rejection(&self) -> Rejection {
+        Rejection::BadSignature {
+            credential: self.credential,
+            schema: self.schema.to_owned(),
+        }
+    }
+}
+
+/// One presentation's proofs, replayed and written as checks: the
+/// accumulated terms, and the range proofs waiting for their batched
+/// inversions (spec §8.1 steps 7 to 9).
+pub(crate) struct Checks<'a> {
+    pub msm: Msm<'a>,
+    pub ranges: Vec<PendingRange<'a>>,
+}
+
+/// Why replaying a presentation stopped.
+enum Stop {
+    Rejected(Rejection),
+    Internal(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Stop::Internal(e)
+    }
+}
+
+/// The verifier's side: derives each range group's commitments from the
+/// signed credentials and the request, and writes each proof as a check.
+struct Checking<'a, 'b, R> {
+    presentation: &'a Presentation,
+    plan: &'b Plan,
+    checks: Checks<'a>,
+    rng: &'b mut R,
+}
+
+impl<'a, R: RngCore + CryptoRng> Side for Checking<'a, '_, R> {
+    type Error = Stop;
+
+    fn range_group(
+        &mut self,
+        t: &mut Transcript,
+        index: usize,
+        group: &RangeGroup,
+        base: &mut BasepointMultiples,
+    ) -> Result<(), Stop> {
+        let p: &'a Presentation = self.presentation;
+        let proof = p
+            .range_proofs
+            .get(index)
+            .ok_or(Error::Internal("range proof count"))?;
+        let m = padded_len(group.statements.len());
+        let mut commitments = Vec::with_capacity(m);
+        for &i in &group.statements {
+            let st = self
+                .plan
+                .ranges
+                .get(i)
+                .ok_or(Error::Internal("range statement index"))?;
+            commitments.push(Point::new(p.points.derived(st, base)?));
+        }
+        commitments.resize(m, identity());
+        let parts = proof.parts().map_err(|e| {
+            Stop::Rejected(Rejection::Malformed {
+                detail: e.to_string(),
+            })
+        })?;
+        let pending = crate::range::verify::replay(t, group.bits, &commitments, parts)
+            .map_err(|_| Stop::Rejected(Rejection::ProofInvalid))?;
+        self.checks.ranges.push(pending);
+        Ok(())
+    }
+
+    fn sigma(&mut self, t: &mut Transcript, relations: &[Relation]) -> Result<(), Stop> {
+        let p: &'a Presentation = self.presentation;
+        sigma::add_to(
+            &mut self.checks.msm,
+            t,
+            relations,
+            self.plan.witness_count(),
+            &p.sigma,
+            self.rng,
+        )
+        .map_err(|_| Stop::Rejected(Rejection::ProofInvalid))
+    }
 }
 
 impl Presentation {
@@ -227,17 +260,16 @@ impl Presentation {
         request: &ProofRequest,
         rng: &mut R,
     ) -> Result<(), Rejection> {
-        let plan = request.plan();
-        let sigs = self.check_structure(request, plan)?;
+        let sigs = self.check_structure(request)?;
         for s in &sigs {
             s.key
                 .verifying_key()
                 .verify_strict(&s.message, &s.signature)
                 .map_err(|_| s.rejection())?;
         }
-        let mut eq = self.equation(request, plan, &mut BaseMultiples::default(), rng)?;
-        equation::finish(&mut [&mut eq], rng);
-        if equation::holds(&[&eq]) {
+        let mut checks = self.checks(request, &mut BasepointMultiples::default(), rng)?;
+        crate::range::verify::finish(vec![(&mut checks.msm, checks.ranges)], rng);
+        if msm::holds(&[&checks.msm]) {
             Ok(())
         } else {
             Err(Rejection::ProofInvalid)
@@ -257,8 +289,8 @@ impl Presentation {
         request: &ProofRequest,
         outcome: Result<(), Rejection>,
     ) -> Verdict {
-        let statements = request.reports().to_vec();
         let plan = request.plan();
+        let statements = plan.reports.clone();
         match outcome {
             Ok(()) => Verdict {
                 satisfied: true,
@@ -267,16 +299,9 @@ impl Presentation {
                     .reveals
                     .iter()
                     .zip(&self.disclosed)
-                    .map(|(&(slot, attr), &value)| {
-                        let schema = &request.trusted()[plan.slots[slot]].schema;
-                        Disclosure {
-                            attribute: format!(
-                                "{}.{}",
-                                schema.id(),
-                                schema.attributes()[attr].name
-                            ),
-                            value,
-                        }
+                    .map(|(&at, &value)| Disclosure {
+                        attribute: plan.attribute_name(at).unwrap_or_default(),
+                        value,
                     })
                     .collect(),
                 statements,
@@ -295,8 +320,8 @@ impl Presentation {
     pub(crate) fn check_structure<'a>(
         &'a self,
         request: &'a ProofRequest,
-        plan: &Plan,
     ) -> Result<Vec<SignatureCheck<'a>>, Rejection> {
+        let plan = request.plan();
         let malformed = |detail: String| Rejection::Malformed { detail };
         if self.request_digest != request.digest() {
             return Err(Rejection::RequestMismatch);
@@ -309,22 +334,21 @@ impl Presentation {
             )));
         }
         let mut sigs = Vec::with_capacity(self.credentials.len());
-        for (i, (c, &t)) in self.credentials.iter().zip(&plan.slots).enumerate() {
-            let tr = &request.trusted()[t];
-            let schema = tr.schema.id();
-            if c.schema_id() != schema
-                || c.schema_digest() != &tr.schema.digest()
-                || c.commitments().len() != tr.schema.attributes().len()
+        for (i, (c, slot)) in self.credentials.iter().zip(&plan.slots).enumerate() {
+            let schema = &slot.rater.schema;
+            if c.schema_id() != schema.id()
+                || c.schema_digest() != &schema.digest()
+                || c.commitments().len() != schema.attributes().len()
             {
                 return Err(Rejection::SchemaMismatch {
                     credential: i,
-                    schema: schema.to_owned(),
+                    schema: schema.id().to_owned(),
                 });
             }
-            let Some(key) = tr.keys.iter().find(|k| k.key_id() == c.key_id()) else {
+            let Some(key) = slot.rater.keys.iter().find(|k| k.key_id() == c.key_id()) else {
                 return Err(Rejection::UntrustedRater {
                     credential: i,
-                    schema: schema.to_owned(),
+                    schema: schema.id().to_owned(),
                 });
             };
             let (message, signature) = c.signed_parts();
@@ -333,7 +357,7 @@ impl Presentation {
                 signature,
                 key,
                 credential: i,
-                schema,
+                schema: schema.id(),
             });
         }
         if self.disclosed.len() != plan.reveals.len() {
@@ -343,7 +367,7 @@ impl Presentation {
                 self.disclosed.len()
             )));
         }
-        let widths: Vec<usize> = plan.groups().iter().map(|(b, _)| *b).collect();
+        let widths: Vec<usize> = plan.groups.iter().map(|g| g.bits).collect();
         let found: Vec<usize> = self.range_proofs.iter().map(|g| g.bits).collect();
         if widths != found {
             return Err(malformed(format!(
@@ -354,48 +378,37 @@ impl Presentation {
     }
 
     /// Spec §8.1 steps 7 to 9: replays the transcript and returns the range
-    /// proofs' and the sigma proof's checks as one equation, whose range
-    /// proofs [`equation::finish`] completes.
-    pub(crate) fn equation<'a, R: RngCore + CryptoRng>(
+    /// proofs' and the sigma proof's checks, whose range proofs
+    /// [`crate::range::verify::finish`] completes. The structure must have
+    /// been checked.
+    pub(crate) fn checks<'a, R: RngCore + CryptoRng>(
         &'a self,
         request: &ProofRequest,
-        plan: &Plan,
-        base: &mut BaseMultiples,
+        base: &mut BasepointMultiples,
         rng: &mut R,
-    ) -> Result<Equation<'a>, Rejection> {
-        let malformed = |e: crate::DecodeError| Rejection::Malformed {
-            detail: e.to_string(),
+    ) -> Result<Checks<'a>, Rejection> {
+        let plan = request.plan();
+        let mut side = Checking {
+            presentation: self,
+            plan,
+            checks: Checks {
+                msm: Msm::default(),
+                ranges: Vec::with_capacity(plan.groups.len()),
+            },
+            rng,
         };
-        let points = &self.points;
-        let mut t = statements::transcript(request, &self.credentials, &self.disclosed);
-        let mut eq = Equation::default();
-        let identity = statements::identity();
-        for ((bits, idx), g) in plan.groups().iter().zip(&self.range_proofs) {
-            statements::bind_group(&mut t, *bits, idx.len());
-            let mut commitments = Vec::with_capacity(statements::padded_len(idx.len()));
-            for &i in idx {
-                let p = points.derived(&plan.ranges[i], base).map_err(malformed)?;
-                commitments.push(Point::new(p));
-            }
-            commitments.resize(statements::padded_len(idx.len()), identity);
-            let parts = g.parts().map_err(malformed)?;
-            eq.add_range_proof(&mut t, *bits, &commitments, parts)
-                .map_err(|_| Rejection::ProofInvalid)?;
-        }
-        let relations = points
-            .relations(plan, &self.disclosed, base)
-            .map_err(malformed)?;
-        eq.add_sigma(&mut t, &relations, plan.witness_count(), &self.sigma, rng)
-            .map_err(|_| Rejection::ProofInvalid)?;
-        Ok(eq)
-    }
-}
-
-impl SignatureCheck<'_> {
-    pub(crate) fn rejection(&self) -> Rejection {
-        Rejection::BadSignature {
-            credential: self.credential,
-            schema: self.schema.to_owned(),
+        let public = Public {
+            request_digest: &self.request_digest,
+            credentials: &self.credentials,
+            points: &self.points,
+            disclosed: &self.disclosed,
+        };
+        match drive::run(plan, public, base, &mut side) {
+            Ok(()) => Ok(side.checks),
+            Err(Stop::Rejected(r)) => Err(r),
+            Err(Stop::Internal(e)) => Err(Rejection::Malformed {
+                detail: e.to_string(),
+            }),
         }
     }
 }
