@@ -13,7 +13,9 @@ use crate::errors::{DecodeError, Error};
 use crate::generators;
 use crate::rater::{KeyId, RaterPublicKey};
 use crate::schema::Schema;
-use crate::wire::{self, caps, serde_via_bytes, tag, Point, Reader, Writer, VERSION};
+use crate::wire::{
+    self, caps, serde_via_bytes, tag, Decode, Encode, Object, Point, Reader, Writer, VERSION,
+};
 
 /// The subject's link secret: the value every credential's holder commitment
 /// hides, so that all credentials in one presentation prove one holder
@@ -129,17 +131,10 @@ impl Credential {
             .map_err(|_| Error::CredentialRejected("the rater's signature does not verify"))
     }
 
-    pub(crate) fn write(&self, w: &mut Writer) {
-        self.write_body(w);
-        w.fixed(&self.signature);
-    }
-
-    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Self::read_full(r).map(|(c, _, _)| c)
-    }
-
     /// Reads a credential and keeps its points decompressed.
-    pub(crate) fn read_full(r: &mut Reader<'_>) -> Result<(Self, Vec<Point>, Point), DecodeError> {
+    pub(crate) fn decode_with_points(
+        r: &mut Reader<'_>,
+    ) -> Result<(Self, Vec<Point>, Point), DecodeError> {
         let key_id = KeyId(r.array()?);
         let schema_id = r.string("schema id", caps::IDENT_LEN)?;
         crate::schema::check_ident(&schema_id, "schema id").map_err(DecodeError::Invalid)?;
@@ -166,9 +161,7 @@ impl Credential {
 
     /// The canonical encoding (spec §3.6).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::header(tag::CREDENTIAL);
-        self.write(&mut w);
-        w.into_vec()
+        wire::encode_object(self)
     }
 
     /// Strict decoding of [`Credential::to_bytes`].
@@ -176,14 +169,29 @@ impl Credential {
     /// # Errors
     /// A [`DecodeError`] naming what is wrong.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::header(bytes, tag::CREDENTIAL, "credential")?;
-        let c = Credential::read(&mut r)?;
-        r.finish()?;
-        Ok(c)
+        wire::decode_object(bytes)
     }
 }
 
-serde_via_bytes!(Credential, "credential");
+impl Encode for Credential {
+    fn encode(&self, w: &mut Writer) {
+        self.write_body(w);
+        w.fixed(&self.signature);
+    }
+}
+
+impl Decode for Credential {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Self::decode_with_points(r).map(|(c, _, _)| c)
+    }
+}
+
+impl Object for Credential {
+    const TAG: u8 = tag::CREDENTIAL;
+    const NAME: &'static str = "credential";
+}
+
+serde_via_bytes!(Credential);
 
 /// The openings of a credential's commitments (secret, for the subject only):
 /// the values, their blindings and the holder commitment's blinding.
@@ -319,10 +327,7 @@ impl HeldCredential {
 
     /// The encoding (spec §3.7), zeroized when dropped: it holds secrets.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut w = Writer::header(tag::HELD_CREDENTIAL);
-        self.credential.write(&mut w);
-        self.opening.encode(&mut w);
-        Zeroizing::new(w.into_vec())
+        Zeroizing::new(wire::encode_object(self))
     }
 
     /// Strict decoding of [`HeldCredential::to_bytes`]. Call
@@ -331,13 +336,29 @@ impl HeldCredential {
     /// # Errors
     /// A [`DecodeError`] naming what is wrong (never a secret value).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::header(bytes, tag::HELD_CREDENTIAL, "held credential")?;
-        let credential = Credential::read(&mut r)?;
-        let opening = CredentialOpening::decode(&mut r, &credential)?;
-        r.finish()?;
+        wire::decode_object(bytes)
+    }
+}
+
+impl Encode for HeldCredential {
+    fn encode(&self, w: &mut Writer) {
+        self.credential.encode(w);
+        self.opening.encode(w);
+    }
+}
+
+impl Decode for HeldCredential {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let credential = Credential::decode(r)?;
+        let opening = CredentialOpening::decode(r, &credential)?;
         Ok(HeldCredential {
             credential,
             opening,
         })
     }
+}
+
+impl Object for HeldCredential {
+    const TAG: u8 = tag::HELD_CREDENTIAL;
+    const NAME: &'static str = "held credential";
 }

@@ -18,7 +18,9 @@ use crate::rater::{KeyId, RaterPublicKey, RaterSigningKey};
 use crate::schema::Schema;
 use crate::sigma::{self, holder_relation, SigmaProof};
 use crate::transcript::{label, ISSUANCE_DOMAIN};
-use crate::wire::{self, caps, serde_via_bytes, tag, Point, Reader, Writer, VERSION};
+use crate::wire::{
+    self, caps, serde_via_bytes, tag, Decode, Encode, Object, Point, Reader, Writer, VERSION,
+};
 
 impl RaterSigningKey {
     /// Issues `count` credentials with the same values and fresh blindings
@@ -244,13 +246,7 @@ impl IssuanceRequest {
 
     /// The canonical encoding (spec §3.5).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::header(tag::ISSUANCE_REQUEST);
-        w.fixed(&self.key_id.0);
-        w.fixed(&self.schema_digest);
-        w.fixed(&self.nonce);
-        w.point(&self.holder_commitment);
-        self.proof.write(&mut w);
-        w.into_vec()
+        wire::encode_object(self)
     }
 
     /// Strict decoding of [`IssuanceRequest::to_bytes`].
@@ -258,20 +254,11 @@ impl IssuanceRequest {
     /// # Errors
     /// A [`DecodeError`] naming what is wrong.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::header(bytes, tag::ISSUANCE_REQUEST, "issuance request")?;
-        let req = IssuanceRequest {
-            key_id: KeyId(r.array()?),
-            schema_digest: r.array()?,
-            nonce: r.array()?,
-            holder_commitment: r.point("holder commitment")?,
-            proof: SigmaProof::read(&mut r)?,
-        };
-        r.finish()?;
-        Ok(req)
+        wire::decode_object(bytes)
     }
 }
 
-serde_via_bytes!(IssuanceRequest, "issuance request");
+serde_via_bytes!(IssuanceRequest);
 
 /// The subject's state between sending an issuance request and accepting the
 /// credentials (secret: holds the blinding of the holder commitment).
@@ -348,12 +335,7 @@ impl PendingIssuance {
     /// The encoding a wallet stores between request and acceptance
     /// (spec/wallet.md §2), zeroized when dropped: it holds the blinding.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut w = Writer::header(tag::PENDING_ISSUANCE);
-        w.fixed(&self.rater.to_bytes());
-        w.fixed(&self.schema_digest);
-        w.point(&self.holder_commitment);
-        w.scalar(&self.blinding);
-        Zeroizing::new(w.into_vec())
+        Zeroizing::new(wire::encode_object(self))
     }
 
     /// Strict decoding of [`PendingIssuance::to_bytes`].
@@ -361,15 +343,7 @@ impl PendingIssuance {
     /// # Errors
     /// A [`DecodeError`] naming what is wrong (never a secret value).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::header(bytes, tag::PENDING_ISSUANCE, "pending issuance")?;
-        let pending = PendingIssuance {
-            rater: RaterPublicKey::from_bytes(&r.array()?)?,
-            schema_digest: r.array()?,
-            holder_commitment: r.point("holder commitment")?,
-            blinding: r.scalar("issuance blinding")?,
-        };
-        r.finish()?;
-        Ok(pending)
+        wire::decode_object(bytes)
     }
 }
 
@@ -401,10 +375,7 @@ impl IssuedCredential {
 
     /// The encoding (spec §3.7), zeroized when dropped: it holds secrets.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut w = Writer::header(tag::ISSUED_CREDENTIAL);
-        self.credential.write(&mut w);
-        self.opening.encode(&mut w);
-        Zeroizing::new(w.into_vec())
+        Zeroizing::new(wire::encode_object(self))
     }
 
     /// Strict decoding of [`IssuedCredential::to_bytes`].
@@ -412,15 +383,85 @@ impl IssuedCredential {
     /// # Errors
     /// A [`DecodeError`] naming what is wrong (never a secret value).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::header(bytes, tag::ISSUED_CREDENTIAL, "issued credential")?;
-        let credential = Credential::read(&mut r)?;
-        let opening = CredentialOpening::decode(&mut r, &credential)?;
-        r.finish()?;
+        wire::decode_object(bytes)
+    }
+}
+
+impl Encode for IssuanceRequest {
+    fn encode(&self, w: &mut Writer) {
+        w.fixed(&self.key_id.0);
+        w.fixed(&self.schema_digest);
+        w.fixed(&self.nonce);
+        w.point(&self.holder_commitment);
+        self.proof.encode(w);
+    }
+}
+
+impl Decode for IssuanceRequest {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let req = IssuanceRequest {
+            key_id: KeyId(r.array()?),
+            schema_digest: r.array()?,
+            nonce: r.array()?,
+            holder_commitment: r.point("holder commitment")?,
+            proof: SigmaProof::decode(r)?,
+        };
+        Ok(req)
+    }
+}
+
+impl Object for IssuanceRequest {
+    const TAG: u8 = tag::ISSUANCE_REQUEST;
+    const NAME: &'static str = "issuance request";
+}
+
+impl Encode for PendingIssuance {
+    fn encode(&self, w: &mut Writer) {
+        w.fixed(&self.rater.to_bytes());
+        w.fixed(&self.schema_digest);
+        w.point(&self.holder_commitment);
+        w.scalar(&self.blinding);
+    }
+}
+
+impl Decode for PendingIssuance {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let pending = PendingIssuance {
+            rater: RaterPublicKey::from_bytes(&r.array()?)?,
+            schema_digest: r.array()?,
+            holder_commitment: r.point("holder commitment")?,
+            blinding: r.scalar("issuance blinding")?,
+        };
+        Ok(pending)
+    }
+}
+
+impl Object for PendingIssuance {
+    const TAG: u8 = tag::PENDING_ISSUANCE;
+    const NAME: &'static str = "pending issuance";
+}
+
+impl Encode for IssuedCredential {
+    fn encode(&self, w: &mut Writer) {
+        self.credential.encode(w);
+        self.opening.encode(w);
+    }
+}
+
+impl Decode for IssuedCredential {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let credential = Credential::decode(r)?;
+        let opening = CredentialOpening::decode(r, &credential)?;
         Ok(IssuedCredential {
             credential,
             opening,
         })
     }
+}
+
+impl Object for IssuedCredential {
+    const TAG: u8 = tag::ISSUED_CREDENTIAL;
+    const NAME: &'static str = "issued credential";
 }
 
 #[cfg(test)]

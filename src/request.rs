@@ -11,7 +11,7 @@ use crate::policy::{Date, Predicate};
 use crate::rater::RaterPublicKey;
 use crate::schema::Schema;
 use crate::statement::{Plan, PredicateReport};
-use crate::wire::{self, caps, tag, Reader, Writer};
+use crate::wire::{self, caps, tag, Decode, Encode, Object, Reader, Writer};
 
 /// A verifier's proof request (spec §5.1): who asks, why, a fresh nonce, the
 /// reference date, the predicates, and the trusted raters.
@@ -285,24 +285,7 @@ impl ProofRequest {
 
     /// The canonical encoding (spec §3.8).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::header(tag::PROOF_REQUEST);
-        w.str(&self.verifier_id);
-        w.str(&self.purpose);
-        w.fixed(&self.nonce);
-        w.u32(self.date.days() as u32);
-        w.count(self.predicates.len());
-        for p in &self.predicates {
-            p.write(&mut w);
-        }
-        w.count(self.trusted.len());
-        for t in &self.trusted {
-            t.schema.write(&mut w);
-            w.count(t.keys.len());
-            for k in &t.keys {
-                w.fixed(&k.to_bytes());
-            }
-        }
-        w.into_vec()
+        wire::encode_object(self)
     }
 
     /// Strict decoding of [`ProofRequest::to_bytes`], with the same checks as
@@ -311,26 +294,51 @@ impl ProofRequest {
     /// # Errors
     /// A [`DecodeError`] naming what is wrong.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::header(bytes, tag::PROOF_REQUEST, "proof request")?;
+        wire::decode_object(bytes)
+    }
+}
+
+impl Encode for ProofRequest {
+    fn encode(&self, w: &mut Writer) {
+        w.str(&self.verifier_id);
+        w.str(&self.purpose);
+        w.fixed(&self.nonce);
+        w.u32(self.date.days() as u32);
+        w.count(self.predicates.len());
+        for p in &self.predicates {
+            p.encode(w);
+        }
+        w.count(self.trusted.len());
+        for t in &self.trusted {
+            t.schema.encode(w);
+            w.count(t.keys.len());
+            for k in &t.keys {
+                w.fixed(&k.to_bytes());
+            }
+        }
+    }
+}
+
+impl Decode for ProofRequest {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let verifier_id = r.string("verifier id", caps::VERIFIER_ID_LEN)?;
         let purpose = r.string("purpose", caps::PURPOSE_LEN)?;
         let nonce = r.array()?;
         let date = Date::from_days(u64::from(r.u32()?))?;
         let n = r.count("predicates", caps::PREDICATES)?;
         let predicates = (0..n)
-            .map(|_| Predicate::read(&mut r))
+            .map(|_| Predicate::decode(r))
             .collect::<Result<_, _>>()?;
         let n = r.count("trusted schemas", caps::TRUSTED_SCHEMAS)?;
         let mut trusted = Vec::with_capacity(n);
         for _ in 0..n {
-            let schema = Schema::read(&mut r)?;
+            let schema = Schema::decode(r)?;
             let k = r.count("trusted keys", caps::KEYS_PER_SCHEMA)?;
             let keys = (0..k)
                 .map(|_| RaterPublicKey::from_bytes(&r.array()?))
                 .collect::<Result<_, _>>()?;
             trusted.push(TrustedRater { schema, keys });
         }
-        r.finish()?;
         let req = ProofRequest {
             verifier_id,
             purpose,
@@ -342,4 +350,9 @@ impl ProofRequest {
         };
         req.seal().map_err(|e| DecodeError::Invalid(e.to_string()))
     }
+}
+
+impl Object for ProofRequest {
+    const TAG: u8 = tag::PROOF_REQUEST;
+    const NAME: &'static str = "proof request";
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::errors::{DecodeError, Error};
-use crate::wire::{caps, tag, Reader, Writer};
+use crate::wire::{self, caps, tag, Decode, Encode, Object, Reader, Writer};
 
 /// The largest date, in days since 1970-01-01: 2149-06-06. Dates are 16-bit.
 pub const DATE_MAX: u64 = u16::MAX as u64;
@@ -305,7 +305,22 @@ impl Schema {
         self.digest
     }
 
-    pub(crate) fn write(&self, w: &mut Writer) {
+    /// The canonical encoding (spec §3.4).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        wire::encode_object(self)
+    }
+
+    /// Strict decoding of [`Schema::to_bytes`].
+    ///
+    /// # Errors
+    /// A [`DecodeError`] naming what is wrong.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        wire::decode_object(bytes)
+    }
+}
+
+impl Encode for Schema {
+    fn encode(&self, w: &mut Writer) {
         w.str(&self.id);
         w.u32(self.version);
         w.count(self.attributes.len());
@@ -321,8 +336,10 @@ impl Schema {
             w.u8(a.category.code());
         }
     }
+}
 
-    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+impl Decode for Schema {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let id = r.string("schema id", caps::IDENT_LEN)?;
         let version = r.u32()?;
         let n = r.count("attributes", caps::ATTRIBUTES)?;
@@ -343,24 +360,11 @@ impl Schema {
         }
         Schema::new(&id, version, attributes).map_err(|e| DecodeError::Invalid(e.to_string()))
     }
+}
 
-    /// The canonical encoding (spec §3.4).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::header(tag::SCHEMA);
-        self.write(&mut w);
-        w.into_vec()
-    }
-
-    /// Strict decoding of [`Schema::to_bytes`].
-    ///
-    /// # Errors
-    /// A [`DecodeError`] naming what is wrong.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::header(bytes, tag::SCHEMA, "schema")?;
-        let s = Schema::read(&mut r)?;
-        r.finish()?;
-        Ok(s)
-    }
+impl Object for Schema {
+    const TAG: u8 = tag::SCHEMA;
+    const NAME: &'static str = "schema";
 }
 
 #[cfg(test)]

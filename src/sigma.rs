@@ -16,7 +16,7 @@ use crate::errors::DecodeError;
 use crate::generators::{self, pedersen_gens};
 use crate::msm::{weight, Invalid, Msm};
 use crate::transcript::{label, TranscriptProtocol};
-use crate::wire::{caps, Point, Reader, Writer};
+use crate::wire::{caps, Decode, Encode, Point, Reader, Writer};
 
 /// Which Pedersen generator a term uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,8 +224,8 @@ fn relation_holds(r: &Relation, a: &Point, z: &[Scalar], c: &Scalar) -> bool {
     RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
 }
 
-impl SigmaProof {
-    pub(crate) fn write(&self, w: &mut Writer) {
+impl Encode for SigmaProof {
+    fn encode(&self, w: &mut Writer) {
         w.count(self.commitments.len());
         for a in &self.commitments {
             w.point(&a.compressed);
@@ -235,8 +235,10 @@ impl SigmaProof {
             w.scalar(z);
         }
     }
+}
 
-    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+impl Decode for SigmaProof {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let n = r.count("sigma commitments", MAX_ELEMENTS)?;
         let commitments = (0..n)
             .map(|_| r.full_point("sigma commitment"))

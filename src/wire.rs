@@ -56,6 +56,43 @@ pub mod caps {
     pub const OBJECT_LEN: usize = 1 << 20;
 }
 
+/// A value with a canonical encoding inside an object (spec §3).
+pub(crate) trait Encode {
+    /// Appends the encoding.
+    fn encode(&self, w: &mut Writer);
+}
+
+/// Strict decoding of what [`Encode`] writes.
+pub(crate) trait Decode: Sized {
+    /// Reads one value, rejecting anything but its canonical encoding.
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+}
+
+/// A top-level object: its encoding is the version, its type tag and its
+/// body (spec §3.2).
+pub(crate) trait Object: Encode + Decode {
+    /// The type tag.
+    const TAG: u8;
+    /// What the object is called in errors.
+    const NAME: &'static str;
+}
+
+/// The canonical encoding of an object.
+pub(crate) fn encode_object<T: Object>(x: &T) -> Vec<u8> {
+    let mut w = Writer::header(T::TAG);
+    x.encode(&mut w);
+    w.into_vec()
+}
+
+/// Strict decoding of [`encode_object`]: the version, the tag, the body,
+/// and no trailing byte.
+pub(crate) fn decode_object<T: Object>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let mut r = Reader::header(bytes, T::TAG, T::NAME)?;
+    let x = T::decode(&mut r)?;
+    r.finish()?;
+    Ok(x)
+}
+
 /// Appends canonical encodings to a buffer.
 #[derive(Default)]
 pub(crate) struct Writer {
@@ -312,18 +349,21 @@ pub(crate) mod b64 {
 /// wrapped in base64url, and `Deserialize` through the strict binary decoder,
 /// so that the two can never disagree.
 macro_rules! serde_via_bytes {
-    ($ty:ty, $what:literal) => {
+    ($ty:ty) => {
         impl serde::Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&$crate::wire::b64::encode(&self.to_bytes()))
+                s.serialize_str(&$crate::wire::b64::encode(&$crate::wire::encode_object(
+                    self,
+                )))
             }
         }
         impl<'de> serde::Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 use serde::de::Error as _;
                 let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                let bytes = $crate::wire::b64::decode_str(&s, $what).map_err(D::Error::custom)?;
-                <$ty>::from_bytes(&bytes).map_err(D::Error::custom)
+                let bytes = $crate::wire::b64::decode_str(&s, <$ty as $crate::wire::Object>::NAME)
+                    .map_err(D::Error::custom)?;
+                $crate::wire::decode_object::<$ty>(&bytes).map_err(D::Error::custom)
             }
         }
     };

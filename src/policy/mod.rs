@@ -11,7 +11,7 @@ pub use parse::{parse_policy, ParseError};
 
 use crate::errors::DecodeError;
 use crate::schema::{check_ident, DATE_MAX};
-use crate::wire::{caps, Reader, Writer};
+use crate::wire::{caps, Decode, Encode, Reader, Writer};
 
 /// The Julian day number of 1970-01-01.
 const EPOCH_JULIAN_DAY: i32 = 2_440_588;
@@ -133,11 +133,17 @@ impl AttrRef {
         })?;
         AttrRef::new(a, b)
     }
-    fn write(&self, w: &mut Writer) {
+}
+
+impl Encode for AttrRef {
+    fn encode(&self, w: &mut Writer) {
         w.str(&self.schema);
         w.str(&self.attribute);
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+}
+
+impl Decode for AttrRef {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let s = r.string("schema id", caps::IDENT_LEN)?;
         let a = r.string("attribute name", caps::IDENT_LEN)?;
         AttrRef::new(&s, &a)
@@ -290,33 +296,35 @@ impl Predicate {
             }
         }
     }
+}
 
-    pub(crate) fn write(&self, w: &mut Writer) {
+impl Encode for Predicate {
+    fn encode(&self, w: &mut Writer) {
         match self {
             Predicate::AtLeast { attr, min } => {
                 w.u8(0);
-                attr.write(w);
+                attr.encode(w);
                 w.u64(*min);
             }
             Predicate::AtMost { attr, max } => {
                 w.u8(1);
-                attr.write(w);
+                attr.encode(w);
                 w.u64(*max);
             }
             Predicate::Between { attr, min, max } => {
                 w.u8(2);
-                attr.write(w);
+                attr.encode(w);
                 w.u64(*min);
                 w.u64(*max);
             }
             Predicate::Equals { attr, value } => {
                 w.u8(3);
-                attr.write(w);
+                attr.encode(w);
                 w.u64(*value);
             }
             Predicate::Reveal { attr } => {
                 w.u8(4);
-                attr.write(w);
+                attr.encode(w);
             }
             Predicate::Linear {
                 terms,
@@ -327,7 +335,7 @@ impl Predicate {
                 w.count(terms.len());
                 for t in terms {
                     w.i64(t.weight);
-                    t.attr.write(w);
+                    t.attr.encode(w);
                 }
                 w.u8(match cmp {
                     Comparison::AtLeast => 0,
@@ -337,28 +345,30 @@ impl Predicate {
             }
         }
     }
+}
 
-    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+impl Decode for Predicate {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(match r.u8()? {
             0 => Predicate::AtLeast {
-                attr: AttrRef::read(r)?,
+                attr: AttrRef::decode(r)?,
                 min: r.u64()?,
             },
             1 => Predicate::AtMost {
-                attr: AttrRef::read(r)?,
+                attr: AttrRef::decode(r)?,
                 max: r.u64()?,
             },
             2 => Predicate::Between {
-                attr: AttrRef::read(r)?,
+                attr: AttrRef::decode(r)?,
                 min: r.u64()?,
                 max: r.u64()?,
             },
             3 => Predicate::Equals {
-                attr: AttrRef::read(r)?,
+                attr: AttrRef::decode(r)?,
                 value: r.u64()?,
             },
             4 => Predicate::Reveal {
-                attr: AttrRef::read(r)?,
+                attr: AttrRef::decode(r)?,
             },
             5 => {
                 let n = r.count("linear terms", caps::TERMS)?;
@@ -366,7 +376,7 @@ impl Predicate {
                     .map(|_| {
                         Ok(Term {
                             weight: r.i64()?,
-                            attr: AttrRef::read(r)?,
+                            attr: AttrRef::decode(r)?,
                         })
                     })
                     .collect::<Result<_, DecodeError>>()?;
@@ -458,10 +468,10 @@ mod tests {
         let json = serde_json::to_string(&p).unwrap();
         assert_eq!(serde_json::from_str::<Predicate>(&json).unwrap(), p);
         let mut w = Writer::default();
-        p.write(&mut w);
+        p.encode(&mut w);
         let bytes = w.into_vec();
         let mut r = Reader::new(&bytes).unwrap();
-        assert_eq!(Predicate::read(&mut r).unwrap(), p);
+        assert_eq!(Predicate::decode(&mut r).unwrap(), p);
         r.finish().unwrap();
         assert!(AttrRef::parse("bank").is_err());
         assert!(AttrRef::parse("bank.Liquidity").is_err());

@@ -6,7 +6,7 @@ use crate::errors::DecodeError;
 use crate::range::{RangeGroupProof, WIDTHS};
 use crate::sigma::SigmaProof;
 use crate::statement::CredentialPoints;
-use crate::wire::{caps, serde_via_bytes, tag, Reader, Writer};
+use crate::wire::{self, caps, serde_via_bytes, tag, Decode, Encode, Object, Reader, Writer};
 
 mod batch;
 mod prove;
@@ -61,11 +61,26 @@ impl Presentation {
 
     /// The canonical encoding (spec §3.9).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::header(tag::PRESENTATION);
+        wire::encode_object(self)
+    }
+
+    /// Strict decoding of [`Presentation::to_bytes`].
+    ///
+    /// # Errors
+    /// A [`DecodeError`] naming what is wrong.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        wire::decode_object(bytes)
+    }
+}
+
+serde_via_bytes!(Presentation);
+
+impl Encode for Presentation {
+    fn encode(&self, w: &mut Writer) {
         w.fixed(&self.request_digest);
         w.count(self.credentials.len());
         for c in &self.credentials {
-            c.write(&mut w);
+            c.encode(w);
         }
         w.count(self.disclosed.len());
         for d in &self.disclosed {
@@ -76,22 +91,18 @@ impl Presentation {
             w.u8(g.bits as u8);
             w.bytes(&g.bytes);
         }
-        self.sigma.write(&mut w);
-        w.into_vec()
+        self.sigma.encode(w);
     }
+}
 
-    /// Strict decoding of [`Presentation::to_bytes`].
-    ///
-    /// # Errors
-    /// A [`DecodeError`] naming what is wrong.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::header(bytes, tag::PRESENTATION, "presentation")?;
+impl Decode for Presentation {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let request_digest = r.array()?;
         let n = r.count("credentials", caps::CREDENTIALS)?;
         let mut credentials = Vec::with_capacity(n);
         let mut points = CredentialPoints::default();
         for _ in 0..n {
-            let (c, attrs, holder) = Credential::read_full(&mut r)?;
+            let (c, attrs, holder) = Credential::decode_with_points(r)?;
             credentials.push(c);
             points.attrs.push(attrs);
             points.holders.push(holder);
@@ -113,8 +124,7 @@ impl Presentation {
             let proof = r.bytes("range proof", caps::RANGE_PROOF_LEN)?.to_vec();
             range_proofs.push(RangeGroupProof::received(bits, proof)?);
         }
-        let sigma = SigmaProof::read(&mut r)?;
-        r.finish()?;
+        let sigma = SigmaProof::decode(r)?;
         Ok(Presentation {
             request_digest,
             credentials,
@@ -126,4 +136,7 @@ impl Presentation {
     }
 }
 
-serde_via_bytes!(Presentation, "presentation");
+impl Object for Presentation {
+    const TAG: u8 = tag::PRESENTATION;
+    const NAME: &'static str = "presentation";
+}
