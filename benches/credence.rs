@@ -8,6 +8,8 @@
 #[path = "support/scenarios.rs"]
 mod scenarios;
 
+use credence::verifier::*;
+use credence::wallet::*;
 use credence::*;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use scenarios::*;

@@ -10,6 +10,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use credence::hazmat::*;
+use credence::verifier::*;
+use credence::wallet::*;
 use credence::*;
 use scenarios::*;
 

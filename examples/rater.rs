@@ -3,6 +3,8 @@
 //!
 //! Run with `cargo run --example rater`.
 
+use credence::rater::*;
+use credence::wallet::*;
 use credence::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

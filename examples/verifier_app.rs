@@ -6,6 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use credence::rater::*;
+use credence::wallet::*;
 use credence::*;
 
 /// The operator's state: requests issued, by nonce, and nonces answered.

@@ -5,6 +5,8 @@
 //!
 //! Run with `cargo run --release --example visa_scenario`.
 
+use credence::rater::*;
+use credence::wallet::*;
 use credence::*;
 
 fn attr(name: &str, kind: AttributeKind, category: Category) -> Attribute {

@@ -5,6 +5,8 @@
 //!
 //! Run with `cargo run --example wallet`.
 
+use credence::rater::*;
+use credence::wallet::*;
 use credence::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

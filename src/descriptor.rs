@@ -30,8 +30,9 @@ pub struct TrustedRater {
 /// # Example
 /// ```
 /// # use credence::*;
+/// # use credence::rater::RaterSigningKey;
 /// # let schema = Schema::new("court", 1, vec![
-/// #     Attribute { name: "valid_until".into(), kind: AttributeKind::Date, category: Category::Validity },
+/// #     Attribute::expiry("valid_until"),
 /// # ]).unwrap();
 /// let key = RaterSigningKey::generate(&mut rand_core::OsRng);
 /// let published = RaterDescriptor::new(schema, key.public_key());

@@ -13,31 +13,51 @@ mod msm;
 mod policy;
 mod presentation;
 mod range;
-mod rater;
+pub mod rater;
 mod request;
 mod schema;
 mod sigma;
 mod statement;
 mod transcript;
-mod wallet;
+pub mod verifier;
+pub mod wallet;
 mod wire;
 
-pub use credential::{Credential, HeldCredential, LinkSecret};
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
+
+pub use credential::Credential;
 pub use descriptor::{RaterDescriptor, TrustedRater};
 pub use errors::{DecodeError, Error, PolicyError, Result, Unusable};
-pub use generators::{bulletproof_gens, pedersen_gens};
-pub use issuance::{IssuanceRequest, IssuedCredential, PendingIssuance};
 pub use policy::{parse_policy, AttrRef, Comparison, Date, ParseError, Predicate, Term};
-#[cfg(feature = "parallel")]
-pub use presentation::verify_batch_parallel;
-pub use presentation::{
-    verify_batch, verify_batch_with_rng, Disclosure, Presentation, Rejection, Verdict,
-};
-pub use rater::{KeyId, RaterPublicKey, RaterSigningKey};
+pub use presentation::{Disclosure, Presentation, Rejection, Verdict};
+pub use rater::{KeyId, RaterPublicKey};
 pub use request::{ProofRequest, RequestBuilder};
 pub use schema::{Attribute, AttributeKind, Category, Schema, DATE_MAX};
 pub use statement::{AttributeUse, PredicateReport};
-pub use wallet::{
-    ConsentSummary, CredentialSummary, DisclosureRecord, Narrowing, Wallet, WalletError,
-};
-pub use wire::{caps, VERSION};
+
+/// Low-level pieces, for benchmarks, tests and other implementations of the
+/// protocol: the raw prover ([`Presentation::prove`], which keeps no record
+/// of use or disclosure), the pinned generators, the caps of the wire format
+/// and the shapes of a presentation's range proofs.
+///
+/// # Security
+/// A subject proves through a [`wallet::Wallet`], which presents each
+/// credential once and refuses threshold probing; the raw prover does
+/// neither. The generators are those of bulletproofs 5: their types change
+/// with that crate's major version.
+#[cfg(feature = "hazmat")]
+pub mod hazmat {
+    pub use crate::generators::{bulletproof_gens, pedersen_gens};
+    pub use crate::wire::{caps, VERSION};
+}
+
+/// The protocol's normative text, `spec/protocol.md`.
+pub mod spec {
+    #![doc = include_str!("../spec/protocol.md")]
+}
+
+/// The wallet's and the tool's formats and rules, `spec/wallet.md`.
+pub mod spec_wallet {
+    #![doc = include_str!("../spec/wallet.md")]
+}

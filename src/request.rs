@@ -23,9 +23,10 @@ use crate::wire::{self, caps, tag, Decode, Encode, Object, Reader, Writer};
 /// # Example
 /// ```
 /// # use credence::*;
+/// # use credence::rater::RaterSigningKey;
 /// # let schema = Schema::new("bank", 1, vec![
-/// #     Attribute { name: "liquidity_eur".into(), kind: AttributeKind::Uint { max: 1 << 40 }, category: Category::Financial },
-/// #     Attribute { name: "valid_until".into(), kind: AttributeKind::Date, category: Category::Validity },
+/// #     Attribute::uint("liquidity_eur", 1 << 40, Category::Financial),
+/// #     Attribute::expiry("valid_until"),
 /// # ]).unwrap();
 /// # let rater = RaterSigningKey::generate(&mut rand_core::OsRng).public_key();
 /// let request = ProofRequest::builder("consulate.example", Date::parse("2027-03-01").unwrap())
@@ -254,6 +255,12 @@ impl ProofRequest {
     /// checked.
     pub(crate) fn plan(&self) -> &Plan {
         &self.sealed.plan
+    }
+
+    /// The schemas of the credentials a presentation shows, in order: each
+    /// trusted schema a predicate names, in order of first use.
+    pub fn schemas(&self) -> impl Iterator<Item = &Schema> {
+        self.sealed.plan.slots.iter().map(|s| &s.rater.schema)
     }
 
     /// The request's statements, each with the attributes it relies on, as

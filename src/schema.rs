@@ -98,6 +98,31 @@ pub struct Attribute {
     pub category: Category,
 }
 
+impl Attribute {
+    /// An unsigned integer attribute with values from 0 to `max`.
+    /// [`Schema::new`] checks the name.
+    pub fn uint(name: &str, max: u64, category: Category) -> Self {
+        Attribute {
+            name: name.to_owned(),
+            kind: AttributeKind::Uint { max },
+            category,
+        }
+    }
+    /// A calendar date attribute.
+    pub fn date(name: &str, category: Category) -> Self {
+        Attribute {
+            name: name.to_owned(),
+            kind: AttributeKind::Date,
+            category,
+        }
+    }
+    /// The expiry date every schema has: a date of category
+    /// [`Category::Validity`].
+    pub fn expiry(name: &str) -> Self {
+        Attribute::date(name, Category::Validity)
+    }
+}
+
 #[derive(Clone, Copy, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum KindName {

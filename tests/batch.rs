@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use credence::verifier::*;
 use credence::*;
 use proptest::prelude::*;
 

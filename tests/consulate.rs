@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use credence::wallet::*;
 use credence::*;
 
 const LIQUIDITY: u64 = 12_345_678;

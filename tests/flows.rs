@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use credence::wallet::*;
 use credence::*;
 
 /// Proves and verifies `predicates` for a subject with liquidity 12 000 and no

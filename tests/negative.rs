@@ -2,6 +2,8 @@
 
 mod common;
 use common::*;
+use credence::rater::*;
+use credence::wallet::*;
 use credence::*;
 
 fn consulate(w: &World) -> RequestBuilder {

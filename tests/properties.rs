@@ -4,6 +4,8 @@
 
 mod common;
 use common::*;
+use credence::rater::*;
+use credence::wallet::*;
 use credence::*;
 use proptest::prelude::*;
 

@@ -6,6 +6,8 @@
 
 use std::path::PathBuf;
 
+use credence::rater::*;
+use credence::wallet::*;
 use credence::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;

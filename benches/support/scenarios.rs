@@ -4,6 +4,9 @@
 #![allow(dead_code)]
 
 use bulletproofs::RangeProof;
+use credence::hazmat::*;
+use credence::rater::*;
+use credence::wallet::*;
 use credence::*;
 use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;

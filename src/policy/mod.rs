@@ -101,10 +101,8 @@ const _: () = assert!(DATE_MAX == u16::MAX as u64);
 /// An attribute of a schema, written `schema.attribute`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AttrRef {
-    /// The schema id.
-    pub schema: String,
-    /// The attribute name.
-    pub attribute: String,
+    schema: String,
+    attribute: String,
 }
 
 impl AttrRef {
@@ -119,6 +117,14 @@ impl AttrRef {
             schema: schema.to_owned(),
             attribute: attribute.to_owned(),
         })
+    }
+    /// The schema id.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+    /// The attribute name.
+    pub fn attribute(&self) -> &str {
+        &self.attribute
     }
     /// Parses `schema.attribute`.
     ///

@@ -11,6 +11,8 @@ use crate::wire::{self, caps, serde_via_bytes, tag, Decode, Encode, Object, Read
 mod batch;
 mod prove;
 mod select;
+
+pub(crate) use select::select;
 mod verify;
 
 #[cfg(feature = "parallel")]
@@ -52,6 +54,7 @@ impl Presentation {
 
     /// The bit width and the padded statement count of each aggregated range
     /// proof, in order: what the proofs cost, and nothing about the values.
+    #[cfg(feature = "hazmat")]
     pub fn range_proof_shapes(&self) -> Vec<(usize, usize)> {
         self.range_proofs
             .iter()

@@ -7,7 +7,7 @@ use rand_core::{CryptoRng, RngCore};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{select, Presentation};
+use super::Presentation;
 use crate::credential::{HeldCredential, LinkSecret};
 use crate::derived::Derived;
 use crate::errors::Error;
@@ -208,6 +208,7 @@ impl Presentation {
     /// satisfy; [`Error::Expired`]; [`Error::MissingCredential`] or
     /// [`Error::UnusableCredential`] when no suitable credential was supplied.
     /// Nothing is proven when an error is returned.
+    #[cfg(feature = "hazmat")]
     pub fn prove_with_rng<R: RngCore + CryptoRng>(
         request: &ProofRequest,
         link: &LinkSecret,
@@ -215,7 +216,7 @@ impl Presentation {
         rng: &mut R,
     ) -> Result<Presentation, Error> {
         let candidates: Vec<&HeldCredential> = credentials.iter().collect();
-        let chosen: Vec<&HeldCredential> = select::select(request, link, &candidates)?
+        let chosen: Vec<&HeldCredential> = super::select(request, link, &candidates)?
             .into_iter()
             .filter_map(|i| candidates.get(i).copied())
             .collect();
@@ -226,6 +227,7 @@ impl Presentation {
     ///
     /// # Errors
     /// As [`Presentation::prove_with_rng`].
+    #[cfg(feature = "hazmat")]
     pub fn prove(
         request: &ProofRequest,
         link: &LinkSecret,

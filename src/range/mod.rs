@@ -79,19 +79,13 @@ impl RangeGroupProof {
         Ok(self.parts.get_or_init(|| parts))
     }
 
-    /// The inner-product argument's rounds, `log2(bits·m)`, from the proof's
-    /// length (nine 32-byte elements and two per round; checked on decoding).
-    pub fn rounds(&self) -> usize {
-        (self.bytes.len() / 32).saturating_sub(9) / 2
-    }
-
     /// The bit width and the padded statement count: what the proof costs,
     /// and nothing about the values.
+    #[cfg(feature = "hazmat")]
     pub fn shape(&self) -> (usize, usize) {
-        // The inner-product argument has log2(bits·m) rounds (at most 12).
-        (
-            self.bits,
-            (1usize << self.rounds().min(12)) / self.bits.max(1),
-        )
+        // The inner-product argument has log2(bits·m) rounds (at most 12):
+        // nine 32-byte elements and two per round (checked on decoding).
+        let rounds = (self.bytes.len() / 32).saturating_sub(9) / 2;
+        (self.bits, (1usize << rounds.min(12)) / self.bits.max(1))
     }
 }

@@ -168,19 +168,19 @@ impl Plan {
         let (t, rater) = trusted
             .iter()
             .enumerate()
-            .find(|(_, t)| t.schema.id() == a.schema)
+            .find(|(_, t)| t.schema.id() == a.schema())
             .ok_or_else(|| PolicyError::UnknownSchema {
                 predicate: i,
-                schema: a.schema.clone(),
+                schema: a.schema().to_owned(),
             })?;
         let attr =
             rater
                 .schema
-                .index_of(&a.attribute)
+                .index_of(a.attribute())
                 .ok_or_else(|| PolicyError::UnknownAttribute {
                     predicate: i,
-                    schema: a.schema.clone(),
-                    attribute: a.attribute.clone(),
+                    schema: a.schema().to_owned(),
+                    attribute: a.attribute().to_owned(),
                 })?;
         let slot = match self
             .slots

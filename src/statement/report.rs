@@ -43,7 +43,7 @@ impl Plan {
                     .attributes()
                     .into_iter()
                     .filter_map(|a| {
-                        category(&a.schema, &a.attribute).map(|category| AttributeUse {
+                        category(a.schema(), a.attribute()).map(|category| AttributeUse {
                             attribute: a.to_string(),
                             category,
                         })

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{needed_schemas, DisclosureRecord, Narrowing, Wallet};
+use super::{DisclosureRecord, Narrowing, Wallet};
 use crate::policy::{Date, Predicate};
 use crate::request::ProofRequest;
 use crate::schema::Category;
@@ -43,8 +43,8 @@ pub struct ConsentSummary {
 impl ConsentSummary {
     pub(super) fn new(wallet: &Wallet, request: &ProofRequest) -> Self {
         let use_of = |a: &crate::policy::AttrRef| {
-            request.trusted_for(&a.schema).and_then(|t| {
-                t.schema.index_of(&a.attribute).map(|i| AttributeUse {
+            request.trusted_for(a.schema()).and_then(|t| {
+                t.schema.index_of(a.attribute()).map(|i| AttributeUse {
                     attribute: a.to_string(),
                     category: t.schema.attributes()[i].category,
                 })
@@ -78,8 +78,9 @@ impl ConsentSummary {
                 behavioural.push(u.attribute.clone());
             }
         }
-        let credentials = needed_schemas(request)
-            .into_iter()
+        let credentials = request
+            .schemas()
+            .map(|s| s.id())
             .map(|s| {
                 let unused = wallet
                     .credentials

@@ -16,11 +16,11 @@ use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::credential::{HeldCredential, LinkSecret};
 use crate::descriptor::RaterDescriptor;
 use crate::errors::{DecodeError, Error};
-use crate::issuance::{IssuanceRequest, IssuedCredential, PendingIssuance};
+use crate::issuance::{IssuanceRequest, IssuedCredential};
 use crate::policy::{AttrRef, Date, Predicate};
+use crate::presentation::select;
 use crate::presentation::Presentation;
 use crate::rater::KeyId;
 use crate::request::ProofRequest;
@@ -30,6 +30,8 @@ mod consent;
 mod file;
 mod probing;
 
+pub use crate::credential::{HeldCredential, LinkSecret};
+pub use crate::issuance::PendingIssuance;
 pub use consent::ConsentSummary;
 
 use file::{RawHeld, RawPending, RawWallet, Replace};
@@ -166,10 +168,9 @@ impl DisclosureRecord {
     /// What a presentation answering `request` shows its verifier.
     fn of(request: &ProofRequest) -> Self {
         let mut valid_on_date = Vec::new();
-        for s in needed_schemas(request) {
-            if let Some(t) = request.trusted_for(s) {
-                let expiry = &t.schema.attributes()[t.schema.expiry_index()];
-                if let Ok(attr) = AttrRef::new(s, &expiry.name) {
+        for schema in request.schemas() {
+            if let Some(expiry) = schema.attributes().get(schema.expiry_index()) {
+                if let Ok(attr) = AttrRef::new(schema.id(), &expiry.name) {
                     valid_on_date.push(attr);
                 }
             }
@@ -236,10 +237,12 @@ struct Pending {
 /// # Example
 /// ```
 /// # use credence::*;
+/// # use credence::rater::RaterSigningKey;
+/// # use credence::wallet::Wallet;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let schema = Schema::new("bank", 1, vec![
-/// #     Attribute { name: "liquidity_eur".into(), kind: AttributeKind::Uint { max: 1 << 40 }, category: Category::Financial },
-/// #     Attribute { name: "valid_until".into(), kind: AttributeKind::Date, category: Category::Validity },
+/// #     Attribute::uint("liquidity_eur", 1 << 40, Category::Financial),
+/// #     Attribute::expiry("valid_until"),
 /// # ])?;
 /// let bank = RaterSigningKey::generate(&mut rand_core::OsRng);
 /// let published = RaterDescriptor::new(schema.clone(), bank.public_key());
@@ -281,18 +284,6 @@ impl fmt::Debug for Wallet {
 
 /// The schema ids a request needs credentials of, in the order its predicates
 /// first name them (the order of the presentation's credentials).
-fn needed_schemas(request: &ProofRequest) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for p in request.predicates() {
-        for a in p.attributes() {
-            if !out.contains(&a.schema.as_str()) {
-                out.push(&a.schema);
-            }
-        }
-    }
-    out
-}
-
 impl Wallet {
     /// A new, empty wallet with a fresh link secret.
     pub fn generate_with_rng<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
@@ -420,16 +411,16 @@ impl Wallet {
     /// the wallet's credentials.
     fn bound_of(&self, request: &ProofRequest, attr: &AttrRef) -> u64 {
         let from = |s: &crate::schema::Schema| {
-            s.index_of(&attr.attribute)
+            s.index_of(attr.attribute())
                 .map(|i| s.attributes()[i].kind.max())
         };
         request
-            .trusted_for(&attr.schema)
+            .trusted_for(attr.schema())
             .and_then(|t| from(&t.schema))
             .or_else(|| {
                 self.credentials
                     .iter()
-                    .filter(|h| h.rater.schema().id() == attr.schema)
+                    .filter(|h| h.rater.schema().id() == attr.schema())
                     .find_map(|h| from(h.rater.schema()))
             })
             .unwrap_or(u64::MAX)
@@ -518,7 +509,8 @@ impl Wallet {
     /// # Errors
     /// [`WalletError::Narrowing`]; [`WalletError::AllUsed`] when every
     /// credential of a needed schema was presented already; the errors of
-    /// [`Presentation::prove_with_rng`]. The wallet is unchanged on error.
+    /// proving ([`Error::PredicateNotMet`], [`Error::Expired`], ...). The
+    /// wallet is unchanged on error.
     pub fn prove_with_rng<R: RngCore + CryptoRng>(
         &mut self,
         request: &ProofRequest,
@@ -528,7 +520,8 @@ impl Wallet {
         if !allow_narrowing {
             self.check_narrowing(request)?;
         }
-        for schema in needed_schemas(request) {
+        for schema in request.schemas() {
+            let schema = schema.id();
             let mut of_schema = self
                 .credentials
                 .iter()
@@ -540,19 +533,25 @@ impl Wallet {
                 });
             }
         }
-        let unused: Vec<HeldCredential> = self
+        let (indices, candidates): (Vec<usize>, Vec<&HeldCredential>) = self
             .credentials
             .iter()
-            .filter(|h| !h.used)
-            .map(|h| h.held.clone())
+            .enumerate()
+            .filter(|(_, h)| !h.used)
+            .map(|(i, h)| (i, &h.held))
+            .unzip();
+        let picked = select(request, &self.link, &candidates)?;
+        let chosen: Vec<&HeldCredential> = picked
+            .iter()
+            .filter_map(|&i| candidates.get(i).copied())
             .collect();
-        let presentation = Presentation::prove_with_rng(request, &self.link, &unused, rng)?;
-        for c in presentation.credentials() {
-            if let Some(h) = self
-                .credentials
-                .iter_mut()
-                .find(|h| !h.used && h.held.credential() == c)
-            {
+        let presentation = Presentation::prove_chosen_with_rng(request, &self.link, &chosen, rng)?;
+        let used: Vec<usize> = picked
+            .iter()
+            .filter_map(|&i| indices.get(i).copied())
+            .collect();
+        for i in used {
+            if let Some(h) = self.credentials.get_mut(i) {
                 h.used = true;
             }
         }

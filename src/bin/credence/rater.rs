@@ -4,7 +4,8 @@ use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use credence::{AttributeKind, Date, IssuanceRequest, RaterDescriptor, RaterSigningKey, Schema};
+use credence::rater::{IssuanceRequest, RaterSigningKey};
+use credence::{AttributeKind, Date, RaterDescriptor, Schema};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 

@@ -50,7 +50,7 @@ pub fn request(
     let named: Vec<&str> = predicates
         .iter()
         .flat_map(|p| p.attributes())
-        .map(|a| a.schema.as_str())
+        .map(|a| a.schema())
         .collect();
     let relevant: Vec<RaterDescriptor> = descriptors
         .into_iter()

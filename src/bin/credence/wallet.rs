@@ -6,9 +6,9 @@ use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use credence::{
-    AttrRef, Error, IssuedCredential, ProofRequest, RaterDescriptor, Wallet, WalletError,
-};
+use credence::rater::IssuedCredential;
+use credence::wallet::{Wallet, WalletError};
+use credence::{AttrRef, Error, ProofRequest, RaterDescriptor};
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
