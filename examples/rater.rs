@@ -8,21 +8,12 @@ use credence::wallet::*;
 use credence::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let attr = |name: &str, kind, category| Attribute {
-        name: name.into(),
-        kind,
-        category,
-    };
     let schema = Schema::new(
         "bank",
         1,
         vec![
-            attr(
-                "liquidity_eur",
-                AttributeKind::Uint { max: 1_000_000_000 },
-                Category::Financial,
-            ),
-            attr("valid_until", AttributeKind::Date, Category::Validity),
+            Attribute::uint("liquidity_eur", 1_000_000_000, Category::Financial),
+            Attribute::expiry("valid_until"),
         ],
     )?;
     // The signing key stays with the bank (its 32 bytes fit existing Ed25519

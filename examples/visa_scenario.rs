@@ -9,14 +9,6 @@ use credence::rater::*;
 use credence::wallet::*;
 use credence::*;
 
-fn attr(name: &str, kind: AttributeKind, category: Category) -> Attribute {
-    Attribute {
-        name: name.into(),
-        kind,
-        category,
-    }
-}
-
 struct Rater {
     name: &'static str,
     key: RaterSigningKey,
@@ -83,12 +75,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "court",
                 1,
                 vec![
-                    attr(
-                        "outstanding_defaults",
-                        AttributeKind::Uint { max: 255 },
-                        Category::Judicial,
-                    ),
-                    attr("valid_until", AttributeKind::Date, Category::Validity),
+                    Attribute::uint("outstanding_defaults", 255, Category::Judicial),
+                    Attribute::expiry("valid_until"),
                 ],
             )?,
         ),
@@ -98,22 +86,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "bank",
                 1,
                 vec![
-                    attr(
-                        "liquidity_eur",
-                        AttributeKind::Uint { max: 1_000_000_000 },
-                        Category::Financial,
-                    ),
-                    attr(
-                        "on_time_payments",
-                        AttributeKind::Uint { max: 1000 },
-                        Category::Financial,
-                    ),
-                    attr(
-                        "late_payments",
-                        AttributeKind::Uint { max: 1000 },
-                        Category::Financial,
-                    ),
-                    attr("valid_until", AttributeKind::Date, Category::Validity),
+                    Attribute::uint("liquidity_eur", 1_000_000_000, Category::Financial),
+                    Attribute::uint("on_time_payments", 1000, Category::Financial),
+                    Attribute::uint("late_payments", 1000, Category::Financial),
+                    Attribute::expiry("valid_until"),
                 ],
             )?,
         ),
@@ -123,17 +99,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "social",
                 1,
                 vec![
-                    attr(
-                        "flagged_websites_visited",
-                        AttributeKind::Uint { max: 100_000 },
-                        Category::Behavioural,
-                    ),
-                    attr(
-                        "contacts_average_score",
-                        AttributeKind::Uint { max: 1000 },
-                        Category::Behavioural,
-                    ),
-                    attr("valid_until", AttributeKind::Date, Category::Validity),
+                    Attribute::uint("flagged_websites_visited", 100_000, Category::Behavioural),
+                    Attribute::uint("contacts_average_score", 1000, Category::Behavioural),
+                    Attribute::expiry("valid_until"),
                 ],
             )?,
         ),

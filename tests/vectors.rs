@@ -17,26 +17,14 @@ fn seeded(n: u8) -> ChaCha20Rng {
     ChaCha20Rng::from_seed([n; 32])
 }
 
-fn attr(name: &str, kind: AttributeKind, category: Category) -> Attribute {
-    Attribute {
-        name: name.into(),
-        kind,
-        category,
-    }
-}
-
 /// Builds the consulate vector: every object from fixed seeds.
 fn consulate() -> Value {
     let bank_schema = Schema::new(
         "bank",
         1,
         vec![
-            attr(
-                "liquidity_eur",
-                AttributeKind::Uint { max: 1_000_000_000 },
-                Category::Financial,
-            ),
-            attr("valid_until", AttributeKind::Date, Category::Validity),
+            Attribute::uint("liquidity_eur", 1_000_000_000, Category::Financial),
+            Attribute::expiry("valid_until"),
         ],
     )
     .unwrap();
@@ -44,12 +32,8 @@ fn consulate() -> Value {
         "court",
         1,
         vec![
-            attr(
-                "outstanding_defaults",
-                AttributeKind::Uint { max: 255 },
-                Category::Judicial,
-            ),
-            attr("valid_until", AttributeKind::Date, Category::Validity),
+            Attribute::uint("outstanding_defaults", 255, Category::Judicial),
+            Attribute::expiry("valid_until"),
         ],
     )
     .unwrap();

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use bulletproofs::RangeProof;
+pub use credence::fixtures::{a, date, rng, Rater};
 use credence::hazmat::*;
 use credence::rater::*;
 use credence::wallet::*;
@@ -11,69 +12,41 @@ use credence::*;
 use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
 
-pub fn rng(seed: u64) -> ChaCha20Rng {
-    ChaCha20Rng::seed_from_u64(seed)
-}
-
-fn attr(name: &str, kind: AttributeKind, category: Category) -> Attribute {
-    Attribute {
-        name: name.into(),
-        kind,
-        category,
-    }
-}
-
-fn uint(name: &str, max: u64, category: Category) -> Attribute {
-    attr(name, AttributeKind::Uint { max }, category)
-}
-
-fn validity() -> Attribute {
-    attr("valid_until", AttributeKind::Date, Category::Validity)
-}
-
-pub fn date(s: &str) -> Date {
-    Date::parse(s).expect("date")
-}
-
-pub fn a(s: &str) -> AttrRef {
-    AttrRef::parse(s).expect("attribute")
-}
-
-/// A rater with its schema.
-pub struct Rater {
-    pub key: RaterSigningKey,
-    pub schema: Schema,
-}
-
-impl Rater {
-    pub fn new(schema: Schema, seed: u64) -> Self {
-        Rater {
-            key: RaterSigningKey::generate(&mut rng(seed)),
-            schema,
-        }
-    }
-
+/// What the benches ask of a fixtures rater.
+pub trait BenchRater {
+    /// One credential for `link`, issued with randomness from `seed`.
+    fn issue_one(
+        &self,
+        link: &LinkSecret,
+        values: &[(&str, u64)],
+        seed: u64,
+    ) -> Vec<HeldCredential>;
     /// An issuance request of `link` for this rater.
-    pub fn request(&self, link: &LinkSecret, seed: u64) -> (IssuanceRequest, PendingIssuance) {
+    fn request(&self, link: &LinkSecret, seed: u64) -> (IssuanceRequest, PendingIssuance);
+}
+
+impl BenchRater for Rater {
+    fn request(&self, link: &LinkSecret, seed: u64) -> (IssuanceRequest, PendingIssuance) {
         link.issuance_request_with_rng(&self.key.public_key(), &self.schema, &mut rng(seed))
     }
 
-    pub fn issue(
+    fn issue_one(
         &self,
         link: &LinkSecret,
         values: &[(&str, u64)],
         seed: u64,
     ) -> Vec<HeldCredential> {
-        let (req, pending) = self.request(link, seed);
-        let issued = self
-            .key
-            .issue_with_rng(&self.schema, &req, values, 1, &mut rng(seed + 1))
-            .expect("issue");
-        pending.accept(link, &self.schema, issued).expect("accept")
+        self.issue_seeded(link, values, 1, seed)
     }
+}
+
+fn uint(name: &str, max: u64, category: Category) -> Attribute {
+    Attribute::uint(name, max, category)
+}
+
+fn validity() -> Attribute {
+    Attribute::expiry("valid_until")
 }
 
 /// A request, and a subject who can answer it.
@@ -95,8 +68,7 @@ impl Scenario {
     }
 }
 
-const UNTIL: &str = "2027-12-31";
-const ON: &str = "2027-03-01";
+use credence::fixtures::{ON, UNTIL};
 
 /// `x >= 0` on an attribute of maximum `2^bits - 1`: one statement of `bits`
 /// bits, beside the credential's 16-bit validity statement.
@@ -121,7 +93,7 @@ pub fn at_least_seeded(bits: u32, seed: u64) -> Scenario {
         bits as u64,
     );
     let link = LinkSecret::generate(&mut rng(100 + bits as u64 + 1000 * seed));
-    let held = rater.issue(
+    let held = rater.issue_one(
         &link,
         &[("x", max / 3), ("valid_until", date(UNTIL).days())],
         7 + 10 * seed,
@@ -221,8 +193,8 @@ impl World {
         let until = date(UNTIL).days();
         let mut held = self
             .bank
-            .issue(&link, &bank_values(12_000 + seed), seed * 10 + 1);
-        held.extend(self.court.issue(
+            .issue_one(&link, &bank_values(12_000 + seed), seed * 10 + 1);
+        held.extend(self.court.issue_one(
             &link,
             &[
                 ("outstanding_defaults", 0),
@@ -231,7 +203,7 @@ impl World {
             ],
             seed * 10 + 3,
         ));
-        held.extend(self.social.issue(
+        held.extend(self.social.issue_one(
             &link,
             &[
                 ("websites_flagged", 12),
