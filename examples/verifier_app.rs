@@ -23,13 +23,11 @@ impl Operator {
         policy: &str,
         today: Date,
     ) -> Result<ProofRequest, Box<dyn std::error::Error>> {
-        let mut b = ProofRequest::builder("bikes.example", today)
+        let request = ProofRequest::builder("bikes.example", today)
             .purpose("deposit waiver")
-            .predicates(parse_policy(policy)?);
-        for t in RaterDescriptor::trusted_raters(&self.trusted)? {
-            b = b.trust(t.schema, t.keys);
-        }
-        let request = b.build()?;
+            .predicates(parse_policy(policy)?)
+            .trust_descriptors(&self.trusted)?
+            .build()?;
         self.issued.insert(*request.nonce(), request.clone());
         Ok(request)
     }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::errors::{DecodeError, Error};
+use crate::errors::{DecodeError, Error, PolicyError};
 use crate::rater::{KeyId, RaterPublicKey};
 use crate::schema::Schema;
 use crate::wire::caps;
@@ -13,11 +13,40 @@ use crate::wire::caps;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustedRater {
+    pub(crate) schema: Schema,
+    pub(crate) keys: Vec<RaterPublicKey>,
+}
+
+impl TrustedRater {
+    /// Trusts `keys` to sign credentials of `schema` (key rotation: list the
+    /// current and the next key).
+    ///
+    /// # Errors
+    /// [`PolicyError::Invalid`] unless there are 1 to 8 keys (spec §3.3).
+    pub fn new(schema: Schema, keys: Vec<RaterPublicKey>) -> Result<Self, PolicyError> {
+        let t = TrustedRater { schema, keys };
+        t.validate()?;
+        Ok(t)
+    }
     /// The schema.
-    pub schema: Schema,
-    /// The keys trusted to sign credentials of this schema (key rotation: list
-    /// the current and the next).
-    pub keys: Vec<RaterPublicKey>,
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+    /// The keys trusted to sign credentials of the schema.
+    pub fn keys(&self) -> &[RaterPublicKey] {
+        &self.keys
+    }
+    /// Whether there are 1 to the cap of keys (spec §5.1).
+    pub(crate) fn validate(&self) -> Result<(), PolicyError> {
+        if self.keys.is_empty() || self.keys.len() > caps::KEYS_PER_SCHEMA {
+            return Err(PolicyError::Invalid(format!(
+                "schema `{}` needs 1 to {} trusted keys",
+                self.schema.id(),
+                caps::KEYS_PER_SCHEMA
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// A rater's public descriptor: its schema, its public key and the key's id.
@@ -205,5 +234,17 @@ mod tests {
             RaterDescriptor::new(schema(2), k2),
         ];
         assert!(RaterDescriptor::trusted_raters(&clash).is_err());
+    }
+
+    #[test]
+    fn trusted_raters_take_one_to_eight_keys() {
+        let keys: Vec<RaterPublicKey> = (0..9)
+            .map(|_| RaterSigningKey::generate(&mut OsRng).public_key())
+            .collect();
+        assert!(TrustedRater::new(schema(1), vec![]).is_err());
+        assert!(TrustedRater::new(schema(1), keys.clone()).is_err());
+        let t = TrustedRater::new(schema(1), keys[..8].to_vec()).unwrap();
+        assert_eq!(t.keys().len(), 8);
+        assert_eq!(t.schema(), &schema(1));
     }
 }

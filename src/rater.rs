@@ -17,7 +17,14 @@ pub use crate::issuance::{IssuanceRequest, IssuedCredential};
 /// A rater key's identifier: the first 16 bytes of
 /// `SHA-256("credence.key-id.v1" || verifying key)` (spec §4.2).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyId(pub [u8; 16]);
+pub struct KeyId(pub(crate) [u8; 16]);
+
+impl KeyId {
+    /// The 16 bytes credentials carry.
+    pub fn to_bytes(self) -> [u8; 16] {
+        self.0
+    }
+}
 
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

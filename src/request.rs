@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::derived::Derived;
-use crate::descriptor::TrustedRater;
+use crate::descriptor::{RaterDescriptor, TrustedRater};
 use crate::errors::{DecodeError, Error, PolicyError};
 use crate::policy::{Date, Predicate};
 use crate::rater::RaterPublicKey;
@@ -119,6 +119,16 @@ impl RequestBuilder {
     pub fn trust(mut self, schema: Schema, keys: Vec<RaterPublicKey>) -> Self {
         self.trusted.push(TrustedRater { schema, keys });
         self
+    }
+    /// Trusts the raters `descriptors` describe: one entry per schema id,
+    /// with every key listed for it (see [`RaterDescriptor::trusted_raters`]).
+    ///
+    /// # Errors
+    /// As [`RaterDescriptor::trusted_raters`].
+    pub fn trust_descriptors(mut self, descriptors: &[RaterDescriptor]) -> Result<Self, Error> {
+        self.trusted
+            .extend(RaterDescriptor::trusted_raters(descriptors)?);
+        Ok(self)
     }
     /// Adds a predicate.
     pub fn predicate(mut self, p: Predicate) -> Self {
@@ -240,13 +250,7 @@ impl ProofRequest {
                     t.schema.id()
                 )));
             }
-            if t.keys.is_empty() || t.keys.len() > caps::KEYS_PER_SCHEMA {
-                return Err(PolicyError::Invalid(format!(
-                    "schema `{}` needs 1 to {} trusted keys",
-                    t.schema.id(),
-                    caps::KEYS_PER_SCHEMA
-                )));
-            }
+            t.validate()?;
         }
         Ok(())
     }

@@ -59,11 +59,9 @@ pub fn request(
     let mut builder = ProofRequest::builder(verifier_id, date.map_or_else(today, Ok)?)
         .purpose(purpose)
         .predicates(predicates);
-    for t in RaterDescriptor::trusted_raters(&relevant)
-        .map_err(|e| Failure::input(format!("{}: {e}", show(trust))))?
-    {
-        builder = builder.trust(t.schema, t.keys);
-    }
+    builder = builder
+        .trust_descriptors(&relevant)
+        .map_err(|e| Failure::input(format!("{}: {e}", show(trust))))?;
     let request = builder.build().map_err(Failure::input)?;
     let json = io::to_json(&request)?;
     create_dir(&state.join("requests"))?;
