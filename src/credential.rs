@@ -137,7 +137,7 @@ impl Credential {
     ) -> Result<(Self, Vec<Point>, Point), DecodeError> {
         let key_id = KeyId(r.array()?);
         let schema_id = r.string("schema id", caps::IDENT_LEN)?;
-        crate::schema::check_ident(&schema_id, "schema id").map_err(DecodeError::Invalid)?;
+        crate::schema::check_ident(&schema_id, "schema id").map_err(DecodeError::Schema)?;
         let schema_digest = r.array()?;
         let n = r.count("commitments", caps::ATTRIBUTES)?;
         let mut commitments = Vec::with_capacity(n);

@@ -59,6 +59,71 @@ pub enum DecodeError {
     /// JSON could not be parsed.
     #[error("invalid JSON: {0}")]
     Json(String),
+    /// A schema, or an identifier in it, is invalid.
+    #[error("invalid schema: {0}")]
+    Schema(SchemaError),
+}
+
+/// Why a schema or an identifier is invalid (spec §4.1).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// An identifier is not 1 to 64 characters of `a-z`, `0-9` and `_`,
+    /// starting with a letter.
+    #[error(
+        "{what} `{}` must be 1 to 64 characters of a-z, 0-9 and _, starting with a letter",
+        value.escape_debug()
+    )]
+    BadIdent {
+        /// What the identifier names (`schema id`, `attribute name`).
+        what: &'static str,
+        /// The identifier given.
+        value: String,
+    },
+    /// There are no attributes, or more than 64.
+    #[error("a schema has 1 to 64 attributes")]
+    AttributeCount,
+    /// Two attributes have one name.
+    #[error("attribute `{0}` appears twice")]
+    Repeated(String),
+    /// There is not exactly one attribute of category validity, of type date.
+    #[error("a schema has exactly one attribute of category validity, of type date (its expiry)")]
+    NoExpiry,
+}
+
+/// Why attribute values given to a rater do not fit its schema, or a batch
+/// size is out of range (spec §4.4).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValuesError {
+    /// The schema has no attribute of this name.
+    #[error("schema `{schema}` has no attribute `{}`", attribute.escape_debug())]
+    Unknown {
+        /// The schema id.
+        schema: String,
+        /// The name given.
+        attribute: String,
+    },
+    /// A value is given twice.
+    #[error("attribute `{0}` is given twice")]
+    Repeated(String),
+    /// A value is missing.
+    #[error("attribute `{0}` is missing")]
+    Missing(String),
+    /// A value is above its attribute's bound.
+    #[error("attribute `{attribute}` is above its bound {max}")]
+    AboveBound {
+        /// The attribute.
+        attribute: String,
+        /// Its bound.
+        max: u64,
+    },
+    /// The batch size is 0 or above the cap.
+    #[error("batch size must be 1 to {cap}")]
+    BatchSize {
+        /// The cap.
+        cap: usize,
+    },
 }
 
 /// A policy or request that cannot be proven soundly, or does not fit its schemas
@@ -121,10 +186,10 @@ pub enum Error {
     Policy(#[from] PolicyError),
     /// A schema is invalid.
     #[error("invalid schema: {0}")]
-    Schema(String),
+    Schema(#[from] SchemaError),
     /// Attribute values given to a rater do not fit the schema.
     #[error("invalid attribute values: {0}")]
-    Values(String),
+    Values(#[from] ValuesError),
     /// An issuance request's proof of knowledge does not verify, or it is meant
     /// for another rater or schema.
     #[error("issuance request rejected: {0}")]

@@ -12,7 +12,7 @@ use rand_core::{CryptoRng, RngCore};
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::credential::{Credential, CredentialOpening, HeldCredential, LinkSecret};
-use crate::errors::{DecodeError, Error};
+use crate::errors::{DecodeError, Error, ValuesError};
 use crate::generators;
 use crate::rater::{KeyId, RaterPublicKey, RaterSigningKey};
 use crate::schema::Schema;
@@ -49,10 +49,7 @@ impl RaterSigningKey {
         }
         request.verify(&self.public_key())?;
         if count == 0 || count > caps::BATCH {
-            return Err(Error::Values(format!(
-                "batch size must be 1 to {}",
-                caps::BATCH
-            )));
+            return Err(ValuesError::BatchSize { cap: caps::BATCH }.into());
         }
         let ordered = order_values(schema, values)?;
         let holder = wire::decompress(&request.holder_commitment, "holder commitment")?;
@@ -110,27 +107,27 @@ fn order_values(schema: &Schema, values: &[(&str, u64)]) -> Result<Vec<u64>, Err
     let mut out: Vec<Option<u64>> = vec![None; attrs.len()];
     for (name, v) in values {
         let i = schema.index_of(name).ok_or_else(|| {
-            Error::Values(format!(
-                "schema `{}` has no attribute `{}`",
-                schema.id(),
-                name.escape_debug()
-            ))
+            Error::from(ValuesError::Unknown {
+                schema: schema.id().to_owned(),
+                attribute: (*name).to_owned(),
+            })
         })?;
         let slot = &mut out[i];
         if slot.is_some() {
-            return Err(Error::Values(format!("attribute `{name}` is given twice")));
+            return Err(ValuesError::Repeated((*name).to_owned()).into());
         }
         if *v > attrs[i].kind.max() {
-            return Err(Error::Values(format!(
-                "attribute `{name}` is above its bound {}",
-                attrs[i].kind.max()
-            )));
+            return Err(ValuesError::AboveBound {
+                attribute: (*name).to_owned(),
+                max: attrs[i].kind.max(),
+            }
+            .into());
         }
         *slot = Some(*v);
     }
     out.iter()
         .zip(attrs)
-        .map(|(v, a)| v.ok_or_else(|| Error::Values(format!("attribute `{}` is missing", a.name))))
+        .map(|(v, a)| v.ok_or_else(|| ValuesError::Missing(a.name.clone()).into()))
         .collect()
 }
 

@@ -28,7 +28,7 @@ pub mod fixtures;
 
 pub use credential::Credential;
 pub use descriptor::{RaterDescriptor, TrustedRater};
-pub use errors::{DecodeError, Error, PolicyError, Result, Unusable};
+pub use errors::{DecodeError, Error, PolicyError, Result, SchemaError, Unusable, ValuesError};
 pub use policy::{parse_policy, AttrRef, Comparison, Date, ParseError, Predicate, Term};
 pub use presentation::{Disclosure, Presentation, Rejection, Verdict};
 pub use rater::{KeyId, RaterPublicKey};

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::errors::{DecodeError, Error};
+use crate::errors::{DecodeError, Error, SchemaError};
 use crate::wire::{self, caps, tag, Decode, Encode, Object, Reader, Writer};
 
 /// The largest date, in days since 1970-01-01: 2149-06-06. Dates are 16-bit.
@@ -235,7 +235,7 @@ impl From<Schema> for RawSchema {
 }
 
 /// Checks an identifier: 1 to 64 bytes of `[a-z0-9_]`, starting with a letter.
-pub(crate) fn check_ident(s: &str, what: &str) -> Result<(), String> {
+pub(crate) fn check_ident(s: &str, what: &'static str) -> Result<(), SchemaError> {
     let ok = !s.is_empty()
         && s.len() <= caps::IDENT_LEN
         && s.as_bytes()[0].is_ascii_lowercase()
@@ -244,11 +244,10 @@ pub(crate) fn check_ident(s: &str, what: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{what} `{}` must be 1 to {} characters of a-z, 0-9 and _, starting with a letter",
-            s.escape_debug(),
-            caps::IDENT_LEN
-        ))
+        Err(SchemaError::BadIdent {
+            what,
+            value: s.to_owned(),
+        })
     }
 }
 
@@ -259,20 +258,14 @@ impl Schema {
     /// [`Error::Schema`] when an identifier is malformed, a name repeats, there
     /// are no or too many attributes, or there is not exactly one validity date.
     pub fn new(id: &str, version: u32, attributes: Vec<Attribute>) -> Result<Self, Error> {
-        check_ident(id, "schema id").map_err(Error::Schema)?;
+        check_ident(id, "schema id")?;
         if attributes.is_empty() || attributes.len() > caps::ATTRIBUTES {
-            return Err(Error::Schema(format!(
-                "a schema has 1 to {} attributes",
-                caps::ATTRIBUTES
-            )));
+            return Err(SchemaError::AttributeCount.into());
         }
         for (i, a) in attributes.iter().enumerate() {
-            check_ident(&a.name, "attribute name").map_err(Error::Schema)?;
+            check_ident(&a.name, "attribute name")?;
             if attributes[..i].iter().any(|b| b.name == a.name) {
-                return Err(Error::Schema(format!(
-                    "attribute `{}` appears twice",
-                    a.name
-                )));
+                return Err(SchemaError::Repeated(a.name.clone()).into());
             }
         }
         let validity: Vec<usize> = attributes
@@ -283,11 +276,7 @@ impl Schema {
             .collect();
         let expiry = match validity.as_slice() {
             [i] if attributes[*i].kind == AttributeKind::Date => *i,
-            _ => {
-                return Err(Error::Schema(
-                    "a schema has exactly one attribute of category validity, of type date (its expiry)".into(),
-                ))
-            }
+            _ => return Err(SchemaError::NoExpiry.into()),
         };
         let mut schema = Schema {
             id: id.to_owned(),
@@ -383,7 +372,10 @@ impl Decode for Schema {
                 category,
             });
         }
-        Schema::new(&id, version, attributes).map_err(|e| DecodeError::Invalid(e.to_string()))
+        Schema::new(&id, version, attributes).map_err(|e| match e {
+            Error::Schema(e) => DecodeError::Schema(e),
+            other => DecodeError::Invalid(other.to_string()),
+        })
     }
 }
 
@@ -402,6 +394,36 @@ mod tests {
             kind,
             category,
         }
+    }
+
+    #[test]
+    fn schema_errors_say_what_is_wrong() {
+        let x = || Attribute::uint("x", 9, Category::Financial);
+        let e = || Attribute::expiry("valid_until");
+        assert_eq!(
+            Schema::new("s", 1, vec![x(), x(), e()]),
+            Err(Error::Schema(SchemaError::Repeated("x".into())))
+        );
+        assert_eq!(
+            Schema::new("s", 1, vec![x()]),
+            Err(Error::Schema(SchemaError::NoExpiry))
+        );
+        assert_eq!(
+            Schema::new("s", 1, vec![]),
+            Err(Error::Schema(SchemaError::AttributeCount))
+        );
+        assert_eq!(
+            Schema::new("S\u{200b}", 1, vec![x(), e()]),
+            Err(Error::Schema(SchemaError::BadIdent {
+                what: "schema id",
+                value: "S\u{200b}".into()
+            }))
+        );
+        // The constructors build what the literal would.
+        assert_eq!(
+            Attribute::date("born", Category::Identity),
+            attr("born", AttributeKind::Date, Category::Identity)
+        );
     }
 
     fn sample() -> Schema {

@@ -111,8 +111,9 @@ impl AttrRef {
     /// # Errors
     /// [`DecodeError::Invalid`] when either part is not an identifier.
     pub fn new(schema: &str, attribute: &str) -> Result<Self, DecodeError> {
-        check_ident(schema, "schema id").map_err(DecodeError::Invalid)?;
-        check_ident(attribute, "attribute name").map_err(DecodeError::Invalid)?;
+        check_ident(schema, "schema id").map_err(|e| DecodeError::Invalid(e.to_string()))?;
+        check_ident(attribute, "attribute name")
+            .map_err(|e| DecodeError::Invalid(e.to_string()))?;
         Ok(AttrRef {
             schema: schema.to_owned(),
             attribute: attribute.to_owned(),
