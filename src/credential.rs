@@ -11,7 +11,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::errors::{DecodeError, Error};
 use crate::generators;
-use crate::rater::{KeyId, RaterPublicKey};
+use crate::keys::{KeyId, RaterPublicKey};
 use crate::schema::Schema;
 use crate::wire::{
     self, caps, serde_via_bytes, tag, Decode, Encode, Object, Point, Reader, Writer, VERSION,

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::errors::{DecodeError, Error, PolicyError};
-use crate::rater::{KeyId, RaterPublicKey};
+use crate::keys::{KeyId, RaterPublicKey};
 use crate::schema::Schema;
 use crate::wire::caps;
 
@@ -177,7 +177,7 @@ impl RaterDescriptor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rater::RaterSigningKey;
+    use crate::keys::RaterSigningKey;
     use crate::schema::{Attribute, AttributeKind, Category};
     use rand::rngs::OsRng;
 

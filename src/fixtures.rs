@@ -8,8 +8,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 use crate::credential::{HeldCredential, LinkSecret};
+use crate::keys::{RaterPublicKey, RaterSigningKey};
 use crate::policy::{AttrRef, Date, Predicate};
-use crate::rater::{RaterPublicKey, RaterSigningKey};
 use crate::request::{ProofRequest, RequestBuilder};
 use crate::schema::{Attribute, Category, Schema};
 

@@ -14,7 +14,7 @@ use zeroize::{ZeroizeOnDrop, Zeroizing};
 use crate::credential::{Credential, CredentialOpening, HeldCredential, LinkSecret};
 use crate::errors::{DecodeError, Error, ValuesError};
 use crate::generators;
-use crate::rater::{KeyId, RaterPublicKey, RaterSigningKey};
+use crate::keys::{KeyId, RaterPublicKey, RaterSigningKey};
 use crate::schema::Schema;
 use crate::sigma::{self, holder_relation, SigmaProof};
 use crate::transcript::{label, ISSUANCE_DOMAIN};

@@ -9,19 +9,34 @@ mod descriptor;
 mod errors;
 mod generators;
 mod issuance;
+mod keys;
 mod msm;
 mod policy;
 mod presentation;
 mod range;
-pub mod rater;
 mod request;
 mod schema;
 mod sigma;
 mod statement;
 mod transcript;
-pub mod verifier;
 pub mod wallet;
 mod wire;
+
+/// The rater's role (spec §4): its signing key, what it publishes, and
+/// issuance.
+pub mod rater {
+    pub use crate::descriptor::RaterDescriptor;
+    pub use crate::issuance::{IssuanceRequest, IssuedCredential};
+    pub use crate::keys::{KeyId, RaterPublicKey, RaterSigningKey};
+}
+
+/// The verifier's role (spec §8): checking presentations against the
+/// verifier's own requests, one by one or in batches.
+pub mod verifier {
+    #[cfg(feature = "parallel")]
+    pub use crate::presentation::verify_batch_parallel;
+    pub use crate::presentation::{verify_batch, verify_batch_with_rng};
+}
 
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
@@ -29,9 +44,9 @@ pub mod fixtures;
 pub use credential::Credential;
 pub use descriptor::{RaterDescriptor, TrustedRater};
 pub use errors::{DecodeError, Error, PolicyError, Result, SchemaError, Unusable, ValuesError};
+pub use keys::{KeyId, RaterPublicKey};
 pub use policy::{parse_policy, AttrRef, Comparison, Date, ParseError, Predicate, Term};
 pub use presentation::{Disclosure, Presentation, Rejection, Verdict};
-pub use rater::{KeyId, RaterPublicKey};
 pub use request::{ProofRequest, RequestBuilder};
 pub use schema::{Attribute, AttributeKind, Category, Schema, DATE_MAX};
 pub use statement::{AttributeUse, PredicateReport};

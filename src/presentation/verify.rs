@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use super::Presentation;
 use crate::errors::Error;
+use crate::keys::RaterPublicKey;
 use crate::msm::{self, Msm};
 use crate::range::verify::PendingRange;
 use crate::range::{identity, padded_len};
-use crate::rater::RaterPublicKey;
 use crate::request::ProofRequest;
 use crate::schema::Category;
 use crate::sigma::{self, Relation};

@@ -264,7 +264,7 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rater::RaterSigningKey;
+    use crate::keys::RaterSigningKey;
     use crate::schema::{Attribute, AttributeKind, Category, Schema};
 
     fn plan(max: u64, predicates: Vec<Predicate>) -> Result<Plan, PolicyError> {

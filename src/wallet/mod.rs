@@ -19,10 +19,10 @@ use zeroize::Zeroizing;
 use crate::descriptor::RaterDescriptor;
 use crate::errors::{DecodeError, Error};
 use crate::issuance::{IssuanceRequest, IssuedCredential};
+use crate::keys::KeyId;
 use crate::policy::{AttrRef, Date, Predicate};
 use crate::presentation::select;
 use crate::presentation::Presentation;
-use crate::rater::KeyId;
 use crate::request::ProofRequest;
 use crate::wire::b64;
 

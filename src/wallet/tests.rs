@@ -1,6 +1,6 @@
 use super::*;
+use crate::keys::RaterSigningKey;
 use crate::policy::parse_policy;
-use crate::rater::RaterSigningKey;
 use crate::schema::{Attribute, AttributeKind, Category, Schema};
 use rand::rngs::OsRng;
 

@@ -1,5 +1,5 @@
-//! The rater's role (spec §4): its Ed25519 signing key, the public key and
-//! key id that credentials name, and issuance.
+//! Rater keys (spec §4.2): the Ed25519 signing key a rater issues with, and
+//! the public key and key id that credentials name.
 
 use std::fmt;
 
@@ -10,9 +10,6 @@ use zeroize::Zeroizing;
 
 use crate::errors::DecodeError;
 use crate::wire;
-
-pub use crate::descriptor::RaterDescriptor;
-pub use crate::issuance::{IssuanceRequest, IssuedCredential};
 
 /// A rater key's identifier: the first 16 bytes of
 /// `SHA-256("credence.key-id.v1" || verifying key)` (spec §4.2).
