@@ -70,9 +70,9 @@ pub mod hazmat {
 /// The protocol's normative text, `spec/protocol.md`.
 pub mod spec {
     #![doc = include_str!("../spec/protocol.md")]
-}
 
-/// The wallet's and the tool's formats and rules, `spec/wallet.md`.
-pub mod spec_wallet {
-    #![doc = include_str!("../spec/wallet.md")]
+    /// The wallet's and the tool's formats and rules, `spec/wallet.md`.
+    pub mod wallet {
+        #![doc = include_str!("../spec/wallet.md")]
+    }
 }
