@@ -76,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("valid_until", until),
     ];
     wallet.add(bank.issue(&schema, &ask, &values, 2)?)?;
-    let answer = serde_json::to_string(&wallet.prove(&request, false)?)?;
+    let answer = serde_json::to_string(&wallet.prove(&request)?)?;
 
     let verdict = operator.check(request.nonce(), &answer)?;
     println!("verdict: {}", serde_json::to_string_pretty(&verdict)?);

@@ -177,7 +177,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for line in a.wallet.consent(&request).to_string().lines() {
             println!("  | {line}");
         }
-        match a.wallet.prove(&request, false) {
+        match a.wallet.prove(&request) {
             Ok(presentation) => {
                 let bytes = presentation.to_bytes();
                 let verdict = Presentation::from_bytes(&bytes)?.verify(&request);

@@ -39,9 +39,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     wallet.create(&path)?;
 
     // Issuance: the wallet keeps the pending request in its file between the
-    // two steps, so they can happen in different processes.
+    // two steps, so they can happen in different processes. Each step opens
+    // the file under its lock, so that steps run at once take turns.
+    let mut wallet = WalletFile::open(&path)?;
     let request = wallet.request_issuance(&published);
-    wallet.save(&path)?;
+    wallet.save()?;
+    drop(wallet);
     let until = Date::parse("2027-12-31")?.days();
     let issued = bank.issue(
         &schema,
@@ -49,9 +52,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &[("liquidity_eur", 18_250), ("valid_until", until)],
         3,
     )?;
-    let mut wallet = Wallet::load(&path)?;
+    let mut wallet = WalletFile::open(&path)?;
     wallet.add(issued)?;
-    wallet.save(&path)?;
+    wallet.save()?;
 
     // A landlord asks twice; the second question would pin the value down.
     let ask = |policy: &str| -> Result<ProofRequest, Box<dyn std::error::Error>> {
@@ -65,16 +68,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let first = ask("bank.liquidity_eur >= 15000")?;
     println!("{}", wallet.consent(&first));
-    let presentation = wallet.prove(&first, false)?;
+    let presentation = wallet.prove(&first)?;
     // Save before sending: the credential is marked used on disk first.
-    wallet.save(&path)?;
+    wallet.save()?;
     println!(
         "verdict: satisfied = {}",
         presentation.verify(&first).is_satisfied()
     );
 
     let probe = ask("bank.liquidity_eur <= 16500")?;
-    match wallet.prove(&probe, false) {
+    match wallet.prove(&probe) {
         Err(e @ WalletError::Narrowing(_)) => println!("second request: {e}"),
         other => println!("unexpected: {other:?}"),
     }

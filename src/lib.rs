@@ -7,6 +7,7 @@ mod credential;
 mod derived;
 mod descriptor;
 mod errors;
+pub mod files;
 mod generators;
 mod issuance;
 mod keys;

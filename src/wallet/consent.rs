@@ -2,14 +2,18 @@
 
 use std::fmt;
 
-use super::{DisclosureRecord, Narrowing, Wallet};
-use crate::policy::{Date, Predicate};
+use super::log::is_at_most;
+use super::probing::{facts_of_request, Fact, Narrowing, Statement};
+use super::Wallet;
+use crate::policy::{AttrRef, Date};
 use crate::request::ProofRequest;
 use crate::schema::Category;
 use crate::statement::{AttributeUse, PredicateReport};
 
 /// A request, as the holder should see it before consenting: who asks and
-/// why, each statement that would be proven with the attributes (and their
+/// why, each statement the verifier would learn (the request's predicates
+/// with repeated terms merged as the proof merges them, so that terms that
+/// cancel are not shown as disclosed) with the attributes (and their
 /// categories) it touches, the values revealed, behavioural attributes
 /// flagged, the credentials that would be spent, and what the verifier would
 /// know about each protected attribute. It holds no secret: no hidden value
@@ -22,8 +26,9 @@ pub struct ConsentSummary {
     pub purpose: String,
     /// The reference date.
     pub date: Date,
-    /// Each statement that would be proven: the request's predicates, then each
-    /// credential's validity on the reference date.
+    /// Each statement the verifier would learn: one per predicate of the
+    /// request, merged (spec/wallet.md §5), then each credential's validity on
+    /// the reference date.
     pub statements: Vec<PredicateReport>,
     /// The attributes whose values would be disclosed.
     pub revealed: Vec<String>,
@@ -42,29 +47,46 @@ pub struct ConsentSummary {
 
 impl ConsentSummary {
     pub(super) fn new(wallet: &Wallet, request: &ProofRequest) -> Self {
-        let use_of = |a: &crate::policy::AttrRef| {
+        let use_of = |a: &AttrRef| {
             request.trusted_for(a.schema()).and_then(|t| {
-                t.schema.index_of(a.attribute()).map(|i| AttributeUse {
+                let i = t.schema.index_of(a.attribute())?;
+                Some(AttributeUse {
                     attribute: a.to_string(),
-                    category: t.schema.attributes()[i].category,
+                    category: t.schema.attributes().get(i)?.category,
                 })
             })
         };
-        let record = DisclosureRecord::of(request);
-        let statements: Vec<PredicateReport> = record
-            .statements()
-            .into_iter()
-            .zip(record.learned())
-            .map(|(statement, p)| PredicateReport {
-                statement,
-                attributes: p.attributes().into_iter().filter_map(use_of).collect(),
+        let (predicates, expiries) = facts_of_request(request);
+        let report = |statement: String, facts: &[Fact]| PredicateReport {
+            statement,
+            attributes: facts
+                .iter()
+                .flat_map(Fact::attributes)
+                .filter_map(use_of)
+                .collect(),
+        };
+        let mut statements: Vec<PredicateReport> = predicates
+            .iter()
+            .zip(request.predicates())
+            .map(|(facts, p)| {
+                let text = Statement {
+                    facts,
+                    at_most: is_at_most(p),
+                };
+                report(text.to_string(), facts)
             })
             .collect();
-        let revealed = request
-            .predicates()
+        for fact in &expiries {
+            if let [a] = fact.attributes().as_slice() {
+                let text = format!("{a} >= {}", request.date());
+                statements.push(report(text, std::slice::from_ref(fact)));
+            }
+        }
+        let revealed = predicates
             .iter()
-            .filter_map(|p| match p {
-                Predicate::Reveal { attr } => Some(attr.to_string()),
+            .flatten()
+            .filter_map(|f| match f {
+                Fact::Reveal(attr) => Some(attr.to_string()),
                 _ => None,
             })
             .collect();

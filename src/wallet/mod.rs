@@ -10,31 +10,30 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rand_core::{CryptoRng, RngCore};
-use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use crate::descriptor::RaterDescriptor;
 use crate::errors::{DecodeError, Error};
 use crate::issuance::{IssuanceRequest, IssuedCredential};
 use crate::keys::KeyId;
-use crate::policy::{AttrRef, Date, Predicate};
+use crate::policy::AttrRef;
 use crate::presentation::select;
 use crate::presentation::Presentation;
 use crate::request::ProofRequest;
-use crate::wire::b64;
 
 mod consent;
-mod file;
+pub(crate) mod file;
+mod log;
 mod probing;
 
 pub use crate::credential::{HeldCredential, LinkSecret};
 pub use crate::issuance::PendingIssuance;
 pub use consent::ConsentSummary;
-
-use file::{RawHeld, RawPending, RawWallet, Replace};
+pub use file::WalletFile;
+pub use log::DisclosureRecord;
+pub use probing::Narrowing;
 
 /// Why a wallet operation failed. Messages never contain a secret.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -76,134 +75,20 @@ pub enum WalletError {
     /// The request would narrow a protected attribute too far.
     #[error("refused (threshold probing): {0}")]
     Narrowing(Narrowing),
+    /// Another command held the wallet file for longer than [`WalletFile::LOCK_WAIT`].
+    #[error(
+        "the wallet {} is in use by another command; try again when it has finished",
+        .0.display()
+    )]
+    Locked(PathBuf),
+    /// The wallet could not be serialized; nothing was written.
+    #[error("the wallet cannot be encoded as JSON")]
+    Encode,
 }
 
 impl From<DecodeError> for WalletError {
     fn from(e: DecodeError) -> Self {
         WalletError::Credence(Error::Decode(e))
-    }
-}
-
-/// What a verifier would know about a protected attribute after a request:
-/// the interval it is confined to, given everything that verifier was shown
-/// before (spec/wallet.md §6).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Narrowing {
-    /// The verifier id.
-    pub verifier: String,
-    /// The protected attribute.
-    pub attribute: AttrRef,
-    /// The interval `[lo, hi]` the verifier would know the value lies in, or
-    /// `None` when the request reveals the value.
-    pub known: Option<(u64, u64)>,
-    /// The holder's minimum interval width for this attribute.
-    pub min_width: u64,
-    /// Whether the request tells the verifier more than it already knew.
-    pub narrows: bool,
-}
-
-impl Narrowing {
-    /// Whether the request narrows the interval further and the result is
-    /// narrower than the holder's minimum (`hi - lo < min_width`), or reveals
-    /// the value.
-    pub fn is_too_narrow(&self) -> bool {
-        self.narrows
-            && match self.known {
-                None => true,
-                Some((lo, hi)) => hi - lo < self.min_width,
-            }
-    }
-}
-
-impl fmt::Display for Narrowing {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.known {
-            None if !self.narrows => write!(
-                f,
-                "`{}` already knows the value of {}",
-                self.verifier, self.attribute
-            ),
-            None => write!(
-                f,
-                "`{}` would learn the value of {}, which the holder protects with a minimum interval of {}",
-                self.verifier, self.attribute, self.min_width
-            ),
-            Some((lo, hi)) if self.is_too_narrow() => write!(
-                f,
-                "with what it already learned, `{}` would know that {} lies in [{lo}, {hi}], \
-                 an interval of width {}, narrower than the holder's minimum of {}",
-                self.verifier,
-                self.attribute,
-                hi - lo,
-                self.min_width
-            ),
-            Some((lo, hi)) => write!(
-                f,
-                "`{}` would know that {} lies in [{lo}, {hi}]{} (holder's minimum interval: {})",
-                self.verifier,
-                self.attribute,
-                if self.narrows { "" } else { ", as it already does" },
-                self.min_width
-            ),
-        }
-    }
-}
-
-/// One presentation the wallet made: to whom, when, why, and what it proved.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DisclosureRecord {
-    /// The request's reference date.
-    pub date: Date,
-    /// The request's stated purpose.
-    pub purpose: String,
-    /// The request's predicates.
-    pub predicates: Vec<Predicate>,
-    /// The expiry attribute of each credential presented: each was shown to
-    /// be on or after `date`.
-    pub valid_on_date: Vec<AttrRef>,
-}
-
-impl DisclosureRecord {
-    /// What a presentation answering `request` shows its verifier.
-    fn of(request: &ProofRequest) -> Self {
-        let mut valid_on_date = Vec::new();
-        for schema in request.schemas() {
-            if let Some(expiry) = schema.attributes().get(schema.expiry_index()) {
-                if let Ok(attr) = AttrRef::new(schema.id(), &expiry.name) {
-                    valid_on_date.push(attr);
-                }
-            }
-        }
-        DisclosureRecord {
-            date: request.date(),
-            purpose: request.purpose().to_owned(),
-            predicates: request.predicates().to_vec(),
-            valid_on_date,
-        }
-    }
-
-    /// Everything the verifier learned, as predicates: the request's, then
-    /// `expiry >= date` for each credential.
-    pub fn learned(&self) -> Vec<Predicate> {
-        let mut out = self.predicates.clone();
-        out.extend(
-            self.valid_on_date
-                .iter()
-                .map(|a| Predicate::at_least(a.clone(), self.date.days())),
-        );
-        out
-    }
-
-    /// Everything the verifier learned, as text, with dates as `YYYY-MM-DD`.
-    pub fn statements(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.predicates.iter().map(ToString::to_string).collect();
-        out.extend(
-            self.valid_on_date
-                .iter()
-                .map(|a| format!("{a} >= {}", self.date)),
-        );
-        out
     }
 }
 
@@ -259,7 +144,7 @@ struct Pending {
 ///     .predicates(parse_policy("bank.liquidity_eur >= 3000")?)
 ///     .build()?;
 /// println!("{}", wallet.consent(&ask));
-/// let presentation = wallet.prove(&ask, false)?;
+/// let presentation = wallet.prove(&ask)?;
 /// assert!(presentation.verify(&ask).is_satisfied());
 /// assert_eq!(wallet.credentials().iter().filter(|c| c.used).count(), 1);
 /// # Ok(())
@@ -282,8 +167,6 @@ impl fmt::Debug for Wallet {
     }
 }
 
-/// The schema ids a request needs credentials of, in the order its predicates
-/// first name them (the order of the presentation's credentials).
 impl Wallet {
     /// A new, empty wallet with a fresh link secret.
     pub fn generate_with_rng<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
@@ -426,85 +309,17 @@ impl Wallet {
             .unwrap_or(u64::MAX)
     }
 
-    /// For each protected attribute the request touches, what its verifier
-    /// would know about it afterwards, given what that verifier already
-    /// learned from this wallet. Linear scores over several attributes are
-    /// not tracked (spec/wallet.md §6).
-    pub fn narrowing(&self, request: &ProofRequest) -> Vec<Narrowing> {
-        let new = DisclosureRecord::of(request).learned();
-        let verifier = request.verifier_id();
-        let past: Vec<Predicate> = self
-            .disclosures
-            .get(verifier)
-            .into_iter()
-            .flatten()
-            .flat_map(DisclosureRecord::learned)
-            .collect();
-        let mut out = Vec::new();
-        for (attr, &min_width) in &self.min_intervals {
-            if !new.iter().any(|p| probing::touches(p, attr)) {
-                continue;
-            }
-            let max = self.bound_of(request, attr);
-            let all = past.iter().chain(&new);
-            let revealed = all.clone().any(|p| probing::reveals(p, attr));
-            let interval = probing::learned(attr, max, all);
-            let before = probing::learned(attr, max, &past);
-            let revealed_before = past.iter().any(|p| probing::reveals(p, attr));
-            let narrows = revealed != revealed_before || interval != before;
-            let known = if revealed {
-                None
-            } else if interval.is_empty() {
-                // The request cannot be proven together with what was proven
-                // before: proving will fail and reveal nothing.
-                continue;
-            } else {
-                match (u64::try_from(interval.lo), u64::try_from(interval.hi)) {
-                    (Ok(lo), Ok(hi)) => Some((lo, hi)),
-                    _ => continue,
-                }
-            };
-            out.push(Narrowing {
-                verifier: verifier.to_owned(),
-                attribute: attr.clone(),
-                known,
-                min_width,
-                narrows,
-            });
-        }
-        out
-    }
-
-    /// The threshold-probing rule (spec/wallet.md §6): refuses a request that
-    /// tells its verifier more about a protected attribute than it knew, when,
-    /// with everything it learned from this wallet before, the verifier would
-    /// then know the attribute to lie in an interval narrower than the holder's
-    /// minimum, or would learn its value.
-    ///
-    /// # Errors
-    /// [`WalletError::Narrowing`] for the first such attribute.
-    pub fn check_narrowing(&self, request: &ProofRequest) -> Result<(), WalletError> {
-        match self
-            .narrowing(request)
-            .into_iter()
-            .find(Narrowing::is_too_narrow)
-        {
-            Some(n) => Err(WalletError::Narrowing(n)),
-            None => Ok(()),
-        }
-    }
-
     /// What the holder should see before consenting to `request`.
     pub fn consent(&self, request: &ProofRequest) -> ConsentSummary {
         ConsentSummary::new(self, request)
     }
 
     /// Answers `request` with credentials never presented before, then marks
-    /// them used and records what the verifier learned (spec/wallet.md §5).
-    ///
-    /// Unless `allow_narrowing` is set, first applies
-    /// [`Wallet::check_narrowing`]. The caller must save the wallet before it
-    /// sends the presentation, so that a crash cannot lead to a reuse.
+    /// them used and records what the verifier learned (spec/wallet.md §5),
+    /// unless the answer would let the verifier narrow a protected attribute
+    /// too far ([`Wallet::check_narrowing`], judged on the values actually
+    /// proven). The caller must save the wallet before it sends the
+    /// presentation, so that a crash cannot lead to a reuse.
     ///
     /// # Errors
     /// [`WalletError::Narrowing`]; [`WalletError::AllUsed`] when every
@@ -514,10 +329,51 @@ impl Wallet {
     pub fn prove_with_rng<R: RngCore + CryptoRng>(
         &mut self,
         request: &ProofRequest,
-        allow_narrowing: bool,
         rng: &mut R,
     ) -> Result<Presentation, WalletError> {
-        if !allow_narrowing {
+        self.answer(request, true, rng)
+    }
+
+    /// [`Wallet::prove_with_rng`] with the operating system's RNG.
+    ///
+    /// # Errors
+    /// As [`Wallet::prove_with_rng`].
+    pub fn prove(&mut self, request: &ProofRequest) -> Result<Presentation, WalletError> {
+        self.prove_with_rng(request, &mut rand_core::OsRng)
+    }
+
+    /// [`Wallet::prove_with_rng`] without the threshold-probing rule: the
+    /// holder's explicit override (spec/wallet.md §6, item 7).
+    ///
+    /// # Errors
+    /// As [`Wallet::prove_with_rng`], but never [`WalletError::Narrowing`].
+    pub fn prove_allowing_narrowing_with_rng<R: RngCore + CryptoRng>(
+        &mut self,
+        request: &ProofRequest,
+        rng: &mut R,
+    ) -> Result<Presentation, WalletError> {
+        self.answer(request, false, rng)
+    }
+
+    /// [`Wallet::prove_allowing_narrowing_with_rng`] with the operating
+    /// system's RNG.
+    ///
+    /// # Errors
+    /// As [`Wallet::prove_allowing_narrowing_with_rng`].
+    pub fn prove_allowing_narrowing(
+        &mut self,
+        request: &ProofRequest,
+    ) -> Result<Presentation, WalletError> {
+        self.prove_allowing_narrowing_with_rng(request, &mut rand_core::OsRng)
+    }
+
+    fn answer<R: RngCore + CryptoRng>(
+        &mut self,
+        request: &ProofRequest,
+        guard: bool,
+        rng: &mut R,
+    ) -> Result<Presentation, WalletError> {
+        if guard {
             self.check_narrowing(request)?;
         }
         for schema in request.schemas() {
@@ -533,24 +389,13 @@ impl Wallet {
                 });
             }
         }
-        let (indices, candidates): (Vec<usize>, Vec<&HeldCredential>) = self
-            .credentials
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| !h.used)
-            .map(|(i, h)| (i, &h.held))
-            .unzip();
-        let picked = select(request, &self.link, &candidates)?;
+        let picked = self.pick(request)?;
         let chosen: Vec<&HeldCredential> = picked
             .iter()
-            .filter_map(|&i| candidates.get(i).copied())
+            .filter_map(|&i| self.credentials.get(i).map(|h| &h.held))
             .collect();
         let presentation = Presentation::prove_chosen_with_rng(request, &self.link, &chosen, rng)?;
-        let used: Vec<usize> = picked
-            .iter()
-            .filter_map(|&i| indices.get(i).copied())
-            .collect();
-        for i in used {
+        for i in picked {
             if let Some(h) = self.credentials.get_mut(i) {
                 h.used = true;
             }
@@ -562,170 +407,38 @@ impl Wallet {
         Ok(presentation)
     }
 
-    /// [`Wallet::prove_with_rng`] with the operating system's RNG.
-    ///
-    /// # Errors
-    /// As [`Wallet::prove_with_rng`].
-    pub fn prove(
-        &mut self,
-        request: &ProofRequest,
-        allow_narrowing: bool,
-    ) -> Result<Presentation, WalletError> {
-        self.prove_with_rng(request, allow_narrowing, &mut rand_core::OsRng)
+    /// The indices in `self.credentials` of the unused credentials a proof of
+    /// `request` uses, one per credential slot (spec/wallet.md §5).
+    fn pick(&self, request: &ProofRequest) -> Result<Vec<usize>, Error> {
+        let (indices, candidates): (Vec<usize>, Vec<&HeldCredential>) = self
+            .credentials
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !h.used)
+            .map(|(i, h)| (i, &h.held))
+            .unzip();
+        Ok(select(request, &self.link, &candidates)?
+            .into_iter()
+            .filter_map(|i| indices.get(i).copied())
+            .collect())
     }
 
-    /// The wallet file's JSON (spec/wallet.md §3), zeroized when dropped: it
-    /// holds every secret of the wallet.
-    pub fn to_json(&self) -> Zeroizing<Vec<u8>> {
-        let raw = RawWallet {
-            format: file::FORMAT.to_owned(),
-            version: file::FORMAT_VERSION,
-            link_secret: b64::encode(&*self.link.to_bytes()),
-            credentials: self
-                .credentials
-                .iter()
-                .map(|h| RawHeld {
-                    rater: h.rater.clone(),
-                    credential: b64::encode(&h.held.to_bytes()),
-                    used: h.used,
-                })
-                .collect(),
-            pending: self
-                .pending
-                .iter()
-                .map(|p| RawPending {
-                    rater: p.rater.clone(),
-                    issuance: b64::encode(&p.issuance.to_bytes()),
-                })
-                .collect(),
-            min_intervals: self
-                .min_intervals
-                .iter()
-                .map(|(a, w)| (a.to_string(), *w))
-                .collect(),
-            disclosures: self.disclosures.clone(),
-        };
-        // Serializing plain structs of strings, numbers and maps with string
-        // keys cannot fail.
-        file::to_json(&raw).unwrap_or_default()
-    }
-
-    /// Decodes a wallet file, checking every credential against the schema
-    /// and rater key it was issued under and against the link secret.
-    ///
-    /// # Errors
-    /// [`WalletError::Format`] naming what is wrong (never a secret).
-    pub fn from_json(bytes: &[u8]) -> Result<Self, WalletError> {
-        let bad = WalletError::Format;
-        let raw: RawWallet =
-            serde_json::from_slice(bytes).map_err(|e| bad(file::describe_json_error(&e)))?;
-        if raw.format != file::FORMAT {
-            return Err(bad(format!("the format is not `{}`", file::FORMAT)));
-        }
-        if raw.version != file::FORMAT_VERSION {
-            return Err(bad(format!("unsupported version {}", raw.version)));
-        }
-        let decoded = Zeroizing::new(
-            b64::decode_str(&raw.link_secret, "link secret").map_err(|e| bad(e.to_string()))?,
-        );
-        let secret: &[u8; 32] = decoded.as_slice().try_into().map_err(|_| {
-            bad(DecodeError::WrongLength {
-                what: "link secret",
-                expected: 32,
-                found: decoded.len(),
-            }
-            .to_string())
-        })?;
-        let link = LinkSecret::from_bytes(secret).map_err(|e| bad(e.to_string()))?;
-        let mut credentials = Vec::with_capacity(raw.credentials.len());
-        for (i, r) in raw.credentials.iter().enumerate() {
-            let at = |e: String| bad(format!("credential {i}: {e}"));
-            let bytes = Zeroizing::new(
-                b64::decode_str(&r.credential, "held credential").map_err(|e| at(e.to_string()))?,
-            );
-            let held = HeldCredential::from_bytes(&bytes).map_err(|e| at(e.to_string()))?;
-            held.check(r.rater.schema(), r.rater.key())
-                .map_err(|e| at(e.to_string()))?;
-            if !held.is_held_by(&link) {
-                return Err(at("it is not held by this wallet's link secret".into()));
-            }
-            credentials.push(Held {
-                held,
-                rater: r.rater.clone(),
-                used: r.used,
-            });
-        }
-        let mut pending = Vec::with_capacity(raw.pending.len());
-        for (i, r) in raw.pending.iter().enumerate() {
-            let at = |e: String| bad(format!("pending request {i}: {e}"));
-            let bytes = Zeroizing::new(
-                b64::decode_str(&r.issuance, "pending issuance").map_err(|e| at(e.to_string()))?,
-            );
-            pending.push(Pending {
-                issuance: PendingIssuance::from_bytes(&bytes).map_err(|e| at(e.to_string()))?,
-                rater: r.rater.clone(),
-            });
-        }
-        let mut min_intervals = BTreeMap::new();
-        for (a, w) in &raw.min_intervals {
-            let attr = AttrRef::parse(a).map_err(|e| bad(e.to_string()))?;
-            if *w > 0 {
-                min_intervals.insert(attr, *w);
-            }
-        }
-        Ok(Wallet {
-            link,
-            credentials,
-            pending,
-            min_intervals,
-            disclosures: raw.disclosures.clone(),
-        })
-    }
-
-    /// Reads and decodes a wallet file.
-    ///
-    /// # Errors
-    /// [`WalletError::Io`] when it cannot be read; as [`Wallet::from_json`].
-    pub fn load(path: &Path) -> Result<Self, WalletError> {
-        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| io_error(path, &e))?);
-        Self::from_json(&bytes)
-    }
-
-    /// Writes a new wallet file crash-safely with mode 0600, refusing to
-    /// overwrite an existing file.
-    ///
-    /// # Errors
-    /// [`WalletError::Exists`]; [`WalletError::Io`].
-    pub fn create(&self, path: &Path) -> Result<(), WalletError> {
-        self.write(path, Replace::No)
-    }
-
-    /// Replaces the wallet file crash-safely (temporary file, fsync, rename,
-    /// directory fsync), with mode 0600: after a crash the file is either the
-    /// old wallet or the new one.
-    ///
-    /// # Errors
-    /// [`WalletError::Io`].
-    pub fn save(&self, path: &Path) -> Result<(), WalletError> {
-        self.write(path, Replace::Yes)
-    }
-
-    fn write(&self, path: &Path, replace: Replace) -> Result<(), WalletError> {
-        file::write_atomic(path, &self.to_json(), 0o600, replace).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                WalletError::Exists(path.to_owned())
-            } else {
-                io_error(path, &e)
-            }
-        })
+    /// The value of `attr` that a proof of `request` would prove: that of the
+    /// credential [`Wallet::prove`] would use, or `None` when none can be used.
+    fn proven_value(&self, request: &ProofRequest, attr: &AttrRef) -> Option<u64> {
+        self.pick(request)
+            .ok()?
+            .into_iter()
+            .filter_map(|i| self.credentials.get(i))
+            .find(|h| h.rater.schema().id() == attr.schema())
+            .and_then(|h| value_of(h, attr))
     }
 }
 
-fn io_error(path: &Path, e: &std::io::Error) -> WalletError {
-    WalletError::Io {
-        path: path.to_owned(),
-        message: e.to_string(),
-    }
+/// The value of `attr` in a held credential.
+fn value_of(h: &Held, attr: &AttrRef) -> Option<u64> {
+    let index = h.rater.schema().index_of(attr.attribute())?;
+    h.held.opening().values().get(index).copied()
 }
 
 #[cfg(test)]

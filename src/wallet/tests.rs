@@ -1,8 +1,10 @@
 use super::*;
 use crate::keys::RaterSigningKey;
 use crate::policy::parse_policy;
+use crate::policy::Date;
 use crate::schema::{Attribute, AttributeKind, Category, Schema};
 use rand::rngs::OsRng;
+use std::path::Path;
 
 fn attr(name: &str, kind: AttributeKind, category: Category) -> Attribute {
     Attribute {
@@ -103,19 +105,23 @@ fn credentials_are_presented_once() {
     let bank = bank();
     let mut w = funded(&bank, 9000, 2);
     let req = ask(&[&bank], "v", "bank.liquidity_eur >= 5000");
-    let p1 = w.prove(&req, false).unwrap();
-    let p2 = w.prove(&req, false).unwrap();
+    let p1 = w.prove(&req).unwrap();
+    let p2 = w.prove(&req).unwrap();
     assert!(p1.verify(&req).is_satisfied() && p2.verify(&req).is_satisfied());
     assert_ne!(p1.credentials(), p2.credentials());
     assert!(w.credentials().iter().all(|c| c.used));
-    let before = w.to_json();
+    let before = w.to_json().unwrap();
     assert_eq!(
-        w.prove(&req, false).unwrap_err(),
+        w.prove(&req).unwrap_err(),
         WalletError::AllUsed {
             schema: "bank".into()
         }
     );
-    assert_eq!(w.to_json(), before, "a failed proof changes nothing");
+    assert_eq!(
+        w.to_json().unwrap(),
+        before,
+        "a failed proof changes nothing"
+    );
     assert_eq!(w.disclosures()["v"].len(), 2);
 }
 
@@ -125,7 +131,7 @@ fn a_failed_proof_records_nothing() {
     let mut w = funded(&bank, 9000, 1);
     let req = ask(&[&bank], "v", "bank.liquidity_eur >= 10000");
     assert!(matches!(
-        w.prove(&req, false),
+        w.prove(&req),
         Err(WalletError::Credence(Error::PredicateNotMet { .. }))
     ));
     assert!(w.disclosures().is_empty());
@@ -138,13 +144,13 @@ fn threshold_probing_is_refused_unless_allowed() {
     let mut w = funded(&bank, 18_250, 4);
     let x = AttrRef::parse("bank.liquidity_eur").unwrap();
     w.set_min_interval(x.clone(), 2000);
-    w.prove(&ask(&[&bank], "c", "bank.liquidity_eur >= 5000"), false)
+    w.prove(&ask(&[&bank], "c", "bank.liquidity_eur >= 5000"))
         .unwrap();
-    w.prove(&ask(&[&bank], "c", "bank.liquidity_eur <= 20000"), false)
+    w.prove(&ask(&[&bank], "c", "bank.liquidity_eur <= 20000"))
         .unwrap();
     // [18100, 20000] is narrower than 2000.
     let probe = ask(&[&bank], "c", "bank.liquidity_eur >= 18100");
-    let err = w.prove(&probe, false).unwrap_err();
+    let err = w.prove(&probe).unwrap_err();
     let WalletError::Narrowing(n) = &err else {
         panic!("{err}")
     };
@@ -170,7 +176,7 @@ fn threshold_probing_is_refused_unless_allowed() {
         w.check_narrowing(&reveal),
         Err(WalletError::Narrowing(Narrowing { known: None, .. }))
     ));
-    let p = w.prove(&probe, true).unwrap();
+    let p = w.prove_allowing_narrowing(&probe).unwrap();
     assert!(p.verify(&probe).is_satisfied());
     assert_eq!(w.disclosures()["c"].len(), 3);
     // Asking again what the verifier already knows tells it nothing new; a
@@ -258,12 +264,12 @@ fn credentials_for_another_wallet_or_tampered_are_refused() {
     );
     // Even with its own pending request to the same rater.
     other.request_issuance(&bank.descriptor);
-    let before = other.to_json();
+    let before = other.to_json().unwrap();
     assert_eq!(
         other.add(issued.clone()).unwrap_err(),
         WalletError::NoPendingRequest
     );
-    assert_eq!(other.to_json(), before);
+    assert_eq!(other.to_json().unwrap(), before);
 
     // A tampered value: the opening no longer matches.
     let mut bytes = issued[0].to_bytes().to_vec();
@@ -285,11 +291,11 @@ fn the_file_round_trips_and_is_checked() {
     let mut w = funded(&bank, 777_777, 2);
     w.request_issuance(&bank.descriptor);
     w.set_min_interval(AttrRef::parse("bank.liquidity_eur").unwrap(), 50);
-    w.prove(&ask(&[&bank], "v", "bank.liquidity_eur >= 5"), false)
+    w.prove(&ask(&[&bank], "v", "bank.liquidity_eur >= 5"))
         .unwrap();
-    let json = w.to_json();
+    let json = w.to_json().unwrap();
     let back = Wallet::from_json(&json).unwrap();
-    assert_eq!(back.to_json(), json);
+    assert_eq!(back.to_json().unwrap(), json);
     assert_eq!(back.credentials(), w.credentials());
     assert_eq!(back.pending().len(), 1);
 
@@ -347,4 +353,231 @@ fn files_are_private_and_never_overwritten_by_create() {
         Wallet::load(&dir.path().join("missing")),
         Err(WalletError::Io { .. })
     ));
+}
+
+fn bank_with_late_payments() -> Rater {
+    Rater::new(
+        Schema::new(
+            "bank",
+            1,
+            vec![
+                attr(
+                    "liquidity_eur",
+                    AttributeKind::Uint { max: 1_000_000 },
+                    Category::Financial,
+                ),
+                attr(
+                    "late_payments",
+                    AttributeKind::Uint { max: 100 },
+                    Category::Financial,
+                ),
+                attr("valid_until", AttributeKind::Date, Category::Validity),
+            ],
+        )
+        .unwrap(),
+    )
+}
+
+/// Adds a batch of `count` bank credentials holding `liquidity` to `w`.
+fn add_batch(w: &mut Wallet, bank: &Rater, liquidity: u64, count: usize) {
+    let req = w.request_issuance(&bank.descriptor);
+    let issued = bank.issue(
+        &req,
+        &[
+            ("liquidity_eur", liquidity),
+            ("late_payments", 2),
+            ("valid_until", until()),
+        ],
+        count,
+    );
+    w.add(issued).unwrap();
+}
+
+#[test]
+fn probing_is_judged_on_the_merged_statements() {
+    let bank = bank_with_late_payments();
+    let mut w = Wallet::generate();
+    add_batch(&mut w, &bank, 18_250, 4);
+    w.set_min_interval(AttrRef::parse("bank.liquidity_eur").unwrap(), 2000);
+    w.prove(&ask(&[&bank], "c", "bank.liquidity_eur <= 20000"))
+        .unwrap();
+    // The written terms cancel: the verifier learns `liquidity >= 18100`.
+    let disguised = ask(
+        &[&bank],
+        "c",
+        "bank.liquidity_eur + bank.late_payments - bank.late_payments >= 18100",
+    );
+    let consent = w.consent(&disguised);
+    assert_eq!(
+        consent.statements[0].statement,
+        "bank.liquidity_eur >= 18100"
+    );
+    assert!(
+        matches!(
+            w.prove(&disguised),
+            Err(WalletError::Narrowing(Narrowing {
+                known: Some((18_100, 20_000)),
+                ..
+            }))
+        ),
+        "{consent}"
+    );
+    // Answered anyway, a disguised follow-up is judged on what it adds.
+    w.prove_allowing_narrowing(&disguised).unwrap();
+    let follow_up = ask(
+        &[&bank],
+        "c",
+        "bank.liquidity_eur + bank.late_payments - bank.late_payments <= 18300",
+    );
+    let err = w.prove(&follow_up).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            WalletError::Narrowing(Narrowing {
+                known: Some((18_100, 18_300)),
+                ..
+            })
+        ),
+        "{err}"
+    );
+    assert!(w.consent(&follow_up).to_string().contains("REFUSED"));
+}
+
+#[test]
+fn an_inconsistent_history_does_not_switch_the_guard_off() {
+    let bank = bank_with_late_payments();
+    let mut w = Wallet::generate();
+    add_batch(&mut w, &bank, 9000, 1);
+    w.set_min_interval(AttrRef::parse("bank.liquidity_eur").unwrap(), 2000);
+    w.prove(&ask(&[&bank], "c", "bank.liquidity_eur <= 11000"))
+        .unwrap();
+    // A new batch holds another value: what `c` learned before does not
+    // contradict what it would learn about the new one.
+    add_batch(&mut w, &bank, 18_250, 2);
+    let between = ask(&[&bank], "c", "18000 <= bank.liquidity_eur <= 18500");
+    let err = w.prove(&between).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            WalletError::Narrowing(Narrowing {
+                known: Some((18_000, 18_500)),
+                ..
+            })
+        ),
+        "{err}"
+    );
+    w.prove_allowing_narrowing(&between).unwrap();
+    let equals = ask(&[&bank], "c", "bank.liquidity_eur == 18250");
+    assert!(matches!(w.prove(&equals), Err(WalletError::Narrowing(_))));
+    assert!(w.consent(&equals).to_string().contains("REFUSED"));
+}
+
+/// A wallet file with `count` bank credentials, in a fresh directory.
+fn wallet_file(bank: &Rater, count: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.wallet");
+    funded(bank, 9000, count).create(&path).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn a_locked_wallet_waits_then_fails_clearly() {
+    let bank = bank();
+    let (_dir, path) = wallet_file(&bank, 1);
+    let mut held = WalletFile::open(&path).unwrap();
+    let short = std::time::Duration::from_millis(200);
+    let err = WalletFile::open_waiting(&path, short).unwrap_err();
+    assert_eq!(err, WalletError::Locked(path.clone()));
+    assert!(
+        err.to_string().contains("in use by another command"),
+        "{err}"
+    );
+    // A save keeps the lock: the new file is locked before it replaces the old.
+    held.set_min_interval(AttrRef::parse("bank.liquidity_eur").unwrap(), 7);
+    held.save().unwrap();
+    assert!(matches!(
+        WalletFile::open_waiting(&path, short),
+        Err(WalletError::Locked(_))
+    ));
+    held.set_min_interval(AttrRef::parse("bank.valid_until").unwrap(), 8);
+    held.save().unwrap();
+    drop(held);
+    let again = WalletFile::open_waiting(&path, short).unwrap();
+    assert_eq!(again.min_intervals().len(), 2);
+    assert_eq!(again.path(), path);
+}
+
+#[test]
+fn wallets_opened_at_once_take_turns() {
+    let bank = bank();
+    let (_dir, path) = wallet_file(&bank, 3);
+    let req = ask(&[&bank], "v", "bank.liquidity_eur >= 5000");
+    let outcomes: Vec<Result<Presentation, WalletError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut w = WalletFile::open(&path)?;
+                    let p = w.prove(&req)?;
+                    w.save()?;
+                    Ok(p)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let proofs: Vec<&Presentation> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
+    assert_eq!(proofs.len(), 3, "{outcomes:?}");
+    for (i, a) in proofs.iter().enumerate() {
+        assert!(a.verify(&req).is_satisfied());
+        for b in &proofs[i + 1..] {
+            assert_ne!(a.credentials(), b.credentials(), "a credential was reused");
+        }
+    }
+    assert!(outcomes
+        .iter()
+        .any(|o| matches!(o, Err(WalletError::AllUsed { .. }))));
+    let w = Wallet::load(&path).unwrap();
+    assert!(w.credentials().iter().all(|c| c.used));
+    assert_eq!(w.disclosures()["v"].len(), 3);
+}
+
+#[test]
+fn opening_removes_what_killed_writes_left() {
+    let bank = bank();
+    let (dir, path) = wallet_file(&bank, 1);
+    let copy = std::fs::read(&path).unwrap();
+    let left = dir.path().join(".w.wallet.credence-tmp-Q1w2E3");
+    std::fs::write(&left, &copy).unwrap();
+    let other = dir.path().join(".x.wallet.credence-tmp-Q1w2E3");
+    std::fs::write(&other, b"x").unwrap();
+    // Reading without the lock removes nothing.
+    Wallet::load(&path).unwrap();
+    assert!(left.exists());
+    let mut w = WalletFile::open(&path).unwrap();
+    assert!(!left.exists());
+    assert!(other.exists());
+    w.save().unwrap();
+    drop(w);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn creating_a_wallet_file_keeps_it_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.wallet");
+    let created = WalletFile::create(&path, Wallet::generate()).unwrap();
+    assert!(matches!(
+        WalletFile::open_waiting(&path, std::time::Duration::from_millis(50)),
+        Err(WalletError::Locked(_))
+    ));
+    assert_eq!(
+        WalletFile::create(&path, Wallet::generate()).unwrap_err(),
+        WalletError::Exists(path.clone())
+    );
+    drop(created);
+    WalletFile::open(&path).unwrap();
 }

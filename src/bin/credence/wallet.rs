@@ -4,27 +4,25 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use credence::rater::IssuedCredential;
-use credence::wallet::{Wallet, WalletError};
+use credence::files::IssuedCredentialsFile;
+use credence::wallet::{Wallet, WalletError, WalletFile};
 use credence::{AttrRef, Error, ProofRequest, RaterDescriptor};
 use serde_json::{json, Value};
-use zeroize::Zeroizing;
 
 use crate::io::{self, show, Failure, Outcome, OK};
-use crate::rater::{IssuedFile, ISSUED_FORMAT};
 
-fn load(path: &Path) -> Result<Wallet, Failure> {
-    Wallet::load(path).map_err(|e| match e {
+/// Opens the wallet under its lock, for the whole command.
+fn open(path: &Path) -> Result<WalletFile, Failure> {
+    WalletFile::open(path).map_err(|e| match e {
         WalletError::Io { .. } => Failure::input(format!("cannot read wallet {e}")),
+        e @ WalletError::Locked(_) => Failure::input(e),
         e => Failure::input(format!("{}: {e}", show(path))),
     })
 }
 
-fn save(wallet: &Wallet, path: &Path) -> Result<(), Failure> {
+fn save(wallet: &mut WalletFile) -> Result<(), Failure> {
     wallet
-        .save(path)
+        .save()
         .map_err(|e| Failure::input(format!("cannot save wallet {e}")))
 }
 
@@ -43,11 +41,11 @@ pub fn init(path: &Path, min_intervals: &[(AttrRef, u64)]) -> Outcome {
 
 /// `wallet config`.
 pub fn config(path: &Path, min_intervals: &[(AttrRef, u64)]) -> Outcome {
-    let mut wallet = load(path)?;
+    let mut wallet = open(path)?;
     for (a, w) in min_intervals {
         wallet.set_min_interval(a.clone(), *w);
     }
-    save(&wallet, path)?;
+    save(&mut wallet)?;
     let intervals: BTreeMap<String, u64> = wallet
         .min_intervals()
         .iter()
@@ -59,37 +57,22 @@ pub fn config(path: &Path, min_intervals: &[(AttrRef, u64)]) -> Outcome {
 
 /// `wallet request`.
 pub fn request(path: &Path, rater: &Path) -> Outcome {
-    let mut wallet = load(path)?;
+    let mut wallet = open(path)?;
     let descriptor: RaterDescriptor = io::read_json(rater)?;
     let request = wallet.request_issuance(&descriptor);
-    save(&wallet, path)?;
+    save(&mut wallet)?;
     io::print(&io::to_json(&request)?)?;
     Ok(OK)
 }
 
 /// `wallet add`.
 pub fn add(path: &Path, credentials: &Path) -> Outcome {
-    let mut wallet = load(path)?;
-    let file: IssuedFile = io::read_secret_json(credentials)?;
-    let bad = |m: String| Failure::input(format!("{}: {m}", show(credentials)));
-    if file.format != ISSUED_FORMAT || file.version != 1 {
-        return Err(bad(format!("not a version 1 `{ISSUED_FORMAT}` file")));
-    }
-    let issued = file
-        .credentials
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let bytes = Zeroizing::new(
-                URL_SAFE_NO_PAD
-                    .decode(s)
-                    .map_err(|_| bad(format!("credential {i} is not base64url")))?,
-            );
-            IssuedCredential::from_bytes(&bytes).map_err(|e| bad(format!("credential {i}: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let (rater, n) = wallet.add(issued).map_err(|e| bad(e.to_string()))?;
-    save(&wallet, path)?;
+    let mut wallet = open(path)?;
+    let file = IssuedCredentialsFile::load(credentials).map_err(Failure::input)?;
+    let (rater, n) = wallet
+        .add(file.credentials)
+        .map_err(|e| Failure::input(format!("{}: {e}", show(credentials))))?;
+    save(&mut wallet)?;
     io::print(&io::to_json(&json!({
         "added": n,
         "schema": rater.schema().id(),
@@ -100,7 +83,7 @@ pub fn add(path: &Path, credentials: &Path) -> Outcome {
 
 /// `wallet list`: no secret, no attribute value.
 pub fn list(path: &Path) -> Outcome {
-    let wallet = load(path)?;
+    let wallet = open(path)?;
     let mut groups: Vec<(String, String, usize, usize)> = Vec::new();
     for c in wallet.credentials() {
         let key_id = c.key_id.to_string();
@@ -183,29 +166,32 @@ pub fn prove(
     allow_narrowing: bool,
     out: Option<&Path>,
 ) -> Outcome {
-    let mut wallet = load(path)?;
+    let mut wallet = open(path)?;
     let request: ProofRequest = io::read_json(request_path)?;
     eprint!("{}", wallet.consent(&request));
-    let presentation = wallet
-        .prove(&request, allow_narrowing)
-        .map_err(|e| match e {
-            WalletError::Narrowing(_) => {
-                Failure::no(format!("{e}; to answer anyway, pass --allow-narrowing"))
-            }
-            WalletError::AllUsed { .. }
-            | WalletError::Credence(
-                Error::PredicateNotMet { .. }
-                | Error::Expired { .. }
-                | Error::MissingCredential { .. }
-                | Error::UnusableCredential { .. },
-            ) => Failure::no(format!("cannot prove: {e}; nothing was sent")),
-            e => Failure::input(format!("cannot prove: {e}")),
-        })?;
+    let proven = if allow_narrowing {
+        wallet.prove_allowing_narrowing(&request)
+    } else {
+        wallet.prove(&request)
+    };
+    let presentation = proven.map_err(|e| match e {
+        WalletError::Narrowing(_) => {
+            Failure::no(format!("{e}; to answer anyway, pass --allow-narrowing"))
+        }
+        WalletError::AllUsed { .. }
+        | WalletError::Credence(
+            Error::PredicateNotMet { .. }
+            | Error::Expired { .. }
+            | Error::MissingCredential { .. }
+            | Error::UnusableCredential { .. },
+        ) => Failure::no(format!("cannot prove: {e}; nothing was sent")),
+        e => Failure::input(format!("cannot prove: {e}")),
+    })?;
     if !yes && !confirm() {
         return Err(Failure::no("declined; nothing was sent"));
     }
     // The credentials are marked used on disk before the presentation leaves.
-    save(&wallet, path)?;
+    save(&mut wallet)?;
     let json = io::to_json(&presentation)?;
     match out {
         Some(p) => io::write_atomic(p, &json, 0o644, true)?,
