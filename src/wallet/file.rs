@@ -270,6 +270,9 @@ fn lock(path: &Path, wait: Duration) -> Result<File, WalletError> {
         if is_current(&file, path).map_err(|e| io_error(path, &e))? {
             return Ok(file);
         }
+        if Instant::now() >= deadline {
+            return Err(WalletError::Locked(path.to_owned()));
+        }
     }
 }
 
