@@ -229,8 +229,8 @@ impl Wallet {
     /// use [`WalletFile`].
     ///
     /// # Errors
-    /// [`WalletError::Locked`] when another command holds the wallet for
-    /// longer than [`WalletFile::LOCK_WAIT`]; [`WalletError::Io`]; [`WalletError::Encode`].
+    /// [`WalletError::Locked`] when another command, or a [`WalletFile`] of
+    /// this process, holds the wallet for longer than [`WalletFile::LOCK_WAIT`]; [`WalletError::Io`]; [`WalletError::Encode`].
     pub fn save(&self, path: &Path) -> Result<(), WalletError> {
         let json = self.to_json()?;
         // A wallet saved to a new path has no lock to take yet.
