@@ -19,6 +19,7 @@ mod schema;
 mod sigma;
 mod statement;
 mod transcript;
+mod verifier_id;
 pub mod wallet;
 mod wire;
 
@@ -50,6 +51,7 @@ pub use presentation::{Disclosure, Presentation, Rejection, Verdict};
 pub use request::{ProofRequest, RequestBuilder};
 pub use schema::{Attribute, AttributeKind, Category, Schema, DATE_MAX};
 pub use statement::{AttributeUse, PredicateReport};
+pub use verifier_id::VerifierIdError;
 
 /// Low-level pieces, for benchmarks, tests and other implementations of the
 /// protocol: the raw prover ([`Presentation::prove`], which keeps no record
