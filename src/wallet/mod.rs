@@ -27,7 +27,7 @@ use crate::request::ProofRequest;
 use crate::wire::b64;
 
 mod consent;
-mod file;
+pub(crate) mod file;
 mod probing;
 
 pub use crate::credential::{HeldCredential, LinkSecret};

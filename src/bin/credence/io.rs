@@ -186,8 +186,3 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
         Ok(())
     }
 }
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
