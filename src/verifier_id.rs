@@ -5,9 +5,9 @@
 use std::fmt;
 
 /// The longest verifier id, in bytes (as for a DNS name).
-pub const MAX_LEN: usize = 253;
+pub(crate) const MAX_LEN: usize = 253;
 /// The longest label (dot-separated part) of a verifier id, in bytes.
-pub const MAX_LABEL_LEN: usize = 63;
+pub(crate) const MAX_LABEL_LEN: usize = 63;
 
 /// Why a verifier id is not in its normalised form (spec §5.1): 1 to 253
 /// bytes, labels of 1 to 63 characters from `a`–`z`, `0`–`9` and `-`,
@@ -15,7 +15,7 @@ pub const MAX_LABEL_LEN: usize = 63;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifierIdError {
-    /// The id is empty or longer than [`MAX_LEN`] bytes.
+    /// The id is empty or longer than 253 bytes.
     #[error("the verifier id must be 1 to {MAX_LEN} bytes, found {found}")]
     Length {
         /// Its length in bytes.
@@ -37,7 +37,7 @@ pub enum VerifierIdError {
         /// Byte offset where the label starts.
         at: usize,
     },
-    /// A label is longer than [`MAX_LABEL_LEN`] bytes.
+    /// A label is longer than 63 bytes.
     #[error("the verifier id has a label of {len} bytes at byte {at}, above {MAX_LABEL_LEN}")]
     LabelTooLong {
         /// Byte offset where the label starts.
