@@ -191,7 +191,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 );
                 let learned: Vec<String> = verdict
-                    .statements
+                    .statements()
                     .iter()
                     .map(|s| {
                         let mut cats: Vec<String> = Vec::new();

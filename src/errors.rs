@@ -169,6 +169,9 @@ pub enum PolicyError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The verifier id is not in its normalised form (spec §5.1).
+    #[error("invalid request: {0}")]
+    VerifierId(#[from] crate::verifier_id::VerifierIdError),
     /// The request as a whole is malformed.
     #[error("invalid request: {0}")]
     Invalid(String),

@@ -20,6 +20,9 @@ mod schema;
 mod sigma;
 mod statement;
 mod transcript;
+mod verdict;
+pub mod verifier;
+mod verifier_id;
 pub mod wallet;
 mod wire;
 
@@ -31,14 +34,6 @@ pub mod rater {
     pub use crate::keys::{KeyId, RaterPublicKey, RaterSigningKey};
 }
 
-/// The verifier's role (spec §8): checking presentations against the
-/// verifier's own requests, one by one or in batches.
-pub mod verifier {
-    #[cfg(feature = "parallel")]
-    pub use crate::presentation::verify_batch_parallel;
-    pub use crate::presentation::{verify_batch, verify_batch_with_rng};
-}
-
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 
@@ -47,10 +42,12 @@ pub use descriptor::{RaterDescriptor, TrustedRater};
 pub use errors::{DecodeError, Error, PolicyError, Result, SchemaError, Unusable, ValuesError};
 pub use keys::{KeyId, RaterPublicKey};
 pub use policy::{parse_policy, AttrRef, Comparison, Date, ParseError, Predicate, Term};
-pub use presentation::{Disclosure, Presentation, Rejection, Verdict};
+pub use presentation::Presentation;
 pub use request::{ProofRequest, RequestBuilder};
 pub use schema::{Attribute, AttributeKind, Category, Schema, DATE_MAX};
 pub use statement::{AttributeUse, PredicateReport};
+pub use verdict::{Disclosure, Rejection, Verdict};
+pub use verifier_id::VerifierIdError;
 
 /// Low-level pieces, for benchmarks, tests and other implementations of the
 /// protocol: the raw prover ([`Presentation::prove`], which keeps no record

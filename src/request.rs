@@ -144,7 +144,9 @@ impl RequestBuilder {
     ///
     /// # Errors
     /// [`Error::Policy`] naming the predicate that is unknown, unsatisfiable, or
-    /// cannot be proven soundly within 64 bits; or what else is malformed.
+    /// cannot be proven soundly within 64 bits; [`PolicyError::VerifierId`]
+    /// when the verifier id is not in its normalised form; or what else is
+    /// malformed.
     pub fn build_with_rng<R: RngCore + CryptoRng>(
         self,
         rng: &mut R,
@@ -189,6 +191,10 @@ fn check_text(s: &str, what: &str, cap: usize) -> Result<(), PolicyError> {
 
 impl ProofRequest {
     /// Starts a request from `verifier_id` with reference date `date`.
+    ///
+    /// The verifier id must be in its normalised form, a lowercase DNS-like
+    /// name such as `consulate.example` (spec §5.1); building refuses any
+    /// other with [`PolicyError::VerifierId`].
     pub fn builder(verifier_id: &str, date: Date) -> RequestBuilder {
         RequestBuilder {
             verifier_id: verifier_id.to_owned(),
@@ -233,6 +239,7 @@ impl ProofRequest {
             return Err(PolicyError::Invalid("the verifier id is empty".into()));
         }
         check_text(&self.verifier_id, "the verifier id", caps::VERIFIER_ID_LEN)?;
+        crate::verifier_id::check(&self.verifier_id)?;
         check_text(&self.purpose, "the purpose", caps::PURPOSE_LEN)?;
         if self.trusted.is_empty() || self.trusted.len() > caps::TRUSTED_SCHEMAS {
             return Err(PolicyError::Invalid(format!(

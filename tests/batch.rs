@@ -148,8 +148,8 @@ fn exactly_one_flipped_byte_is_found() {
         assert_eq!(v.is_satisfied(), i != target, "item {i}: {v:?}");
     }
     assert_eq!(
-        verdicts[target].rejection,
-        refs[target].1.verify(refs[target].0).rejection
+        verdicts[target].rejection(),
+        refs[target].1.verify(refs[target].0).rejection()
     );
     #[cfg(feature = "parallel")]
     assert_eq!(verify_batch_parallel(&refs), verdicts);

@@ -58,11 +58,11 @@ fn a_subject_who_meets_the_policy_is_satisfied_and_reveals_nothing_else() {
     let received = Presentation::from_bytes(&p.to_bytes()).unwrap();
     let verdict = received.verify(&req);
     assert!(verdict.is_satisfied(), "{verdict:?}");
-    assert_eq!(verdict.rejection, None);
+    assert_eq!(verdict.rejection(), None);
     assert!(verdict.uses_category(Category::Financial));
     assert!(verdict.uses_category(Category::Judicial));
     assert!(!verdict.uses_category(Category::Behavioural));
-    assert!(verdict.disclosed.is_empty());
+    assert!(verdict.disclosed().is_empty());
 
     // No hidden value's encoding appears in the presentation or the verdict.
     let binary = p.to_bytes();

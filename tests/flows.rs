@@ -117,7 +117,7 @@ fn reveal_discloses_exactly_the_value() {
     .unwrap();
     assert!(v.is_satisfied());
     assert_eq!(
-        v.disclosed,
+        v.disclosed(),
         vec![Disclosure {
             attribute: "bank.account_digest".into(),
             value: 0xdead_beef_cafe_f00d
@@ -166,14 +166,23 @@ fn verdict_lists_attributes_and_categories() {
     )
     .unwrap();
     assert!(v.is_satisfied());
-    assert_eq!(v.statements.len(), 4);
-    assert_eq!(v.statements[0].statement, "bank.liquidity_eur >= 5000");
-    assert_eq!(v.statements[0].attributes[0].category, Category::Financial);
-    assert_eq!(v.statements[1].attributes[0].category, Category::Judicial);
-    assert_eq!(v.statements[2].statement, "bank.valid_until >= 2027-03-01");
-    assert_eq!(v.statements[3].statement, "court.valid_until >= 2027-03-01");
+    assert_eq!(v.statements().len(), 4);
+    assert_eq!(v.statements()[0].statement, "bank.liquidity_eur >= 5000");
+    assert_eq!(
+        v.statements()[0].attributes[0].category,
+        Category::Financial
+    );
+    assert_eq!(v.statements()[1].attributes[0].category, Category::Judicial);
+    assert_eq!(
+        v.statements()[2].statement,
+        "bank.valid_until >= 2027-03-01"
+    );
+    assert_eq!(
+        v.statements()[3].statement,
+        "court.valid_until >= 2027-03-01"
+    );
     assert!(!v.uses_category(Category::Behavioural));
-    assert!(v.disclosed.is_empty());
+    assert!(v.disclosed().is_empty());
 }
 
 #[test]

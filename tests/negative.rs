@@ -57,8 +57,8 @@ fn verify_bytes(bytes: &[u8], req: &ProofRequest) -> Verdict {
 
 fn rejection(v: Verdict) -> Rejection {
     assert!(!v.is_satisfied());
-    assert!(v.disclosed.is_empty());
-    v.rejection.expect("a reason")
+    assert!(v.disclosed().is_empty());
+    v.rejection().cloned().expect("a reason")
 }
 
 #[test]

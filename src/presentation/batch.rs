@@ -6,10 +6,11 @@ use curve25519_dalek::constants::EIGHT_TORSION;
 use rand_core::{CryptoRng, RngCore};
 
 use super::verify::SignatureCheck;
-use super::{Presentation, Rejection, Verdict};
+use super::Presentation;
 use crate::msm::{self, Msm};
 use crate::request::ProofRequest;
 use crate::statement::BasepointMultiples;
+use crate::verdict::{Rejection, Verdict};
 
 type Outcome = Result<(), Rejection>;
 

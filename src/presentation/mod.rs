@@ -18,7 +18,6 @@ mod verify;
 #[cfg(feature = "parallel")]
 pub use batch::verify_batch_parallel;
 pub use batch::{verify_batch, verify_batch_with_rng};
-pub use verify::{Disclosure, Rejection, Verdict};
 
 /// A presentation (spec §7.2): the credentials' public parts, the disclosed
 /// values, one aggregated range proof per bit width in use, and one sigma

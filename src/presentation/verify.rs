@@ -1,10 +1,7 @@
 //! Checking a presentation against the verifier's own request (spec §8).
 
-use std::fmt;
-
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
-use serde::Serialize;
 
 use super::Presentation;
 use crate::errors::Error;
@@ -13,122 +10,11 @@ use crate::msm::{self, Msm};
 use crate::range::verify::PendingRange;
 use crate::range::{identity, padded_len};
 use crate::request::ProofRequest;
-use crate::schema::Category;
 use crate::sigma::{self, Relation};
 use crate::statement::drive::{self, Public, Side};
-use crate::statement::{BasepointMultiples, Plan, PredicateReport, RangeGroup};
+use crate::statement::{BasepointMultiples, Plan, RangeGroup};
+use crate::verdict::{Disclosure, Rejection, Verdict};
 use crate::wire::Point;
-
-/// Why a presentation does not satisfy a request: what a verifier can act on,
-/// and no finer cryptographic detail (spec §8.2).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Rejection {
-    /// The presentation answers another request (other nonce, verifier,
-    /// date, policy or trusted raters).
-    RequestMismatch,
-    /// The presentation does not have the shape the request calls for.
-    Malformed {
-        /// What is wrong.
-        detail: String,
-    },
-    /// A credential is not of the schema its slot calls for, or not of the
-    /// trusted version of it.
-    SchemaMismatch {
-        /// Index of the credential in the presentation.
-        credential: usize,
-        /// The schema the slot calls for.
-        schema: String,
-    },
-    /// A credential is signed by a key the request does not trust.
-    UntrustedRater {
-        /// Index of the credential.
-        credential: usize,
-        /// The schema.
-        schema: String,
-    },
-    /// A credential's rater signature does not verify.
-    BadSignature {
-        /// Index of the credential.
-        credential: usize,
-        /// The schema.
-        schema: String,
-    },
-    /// A range proof or the sigma proof does not verify. The transcript binds
-    /// the request, every credential and every disclosed value, so any change
-    /// to any of them makes the first proof fail; the failure is therefore not
-    /// attributed to one predicate.
-    ProofInvalid,
-}
-
-impl fmt::Display for Rejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Rejection::RequestMismatch => f.write_str("the presentation answers another request"),
-            Rejection::Malformed { detail } => write!(f, "malformed presentation: {detail}"),
-            Rejection::SchemaMismatch { credential, schema } => {
-                write!(
-                    f,
-                    "credential {credential} is not a `{schema}` credential of the trusted schema"
-                )
-            }
-            Rejection::UntrustedRater { credential, schema } => {
-                write!(
-                    f,
-                    "credential {credential} (`{schema}`) is signed by an untrusted rater key"
-                )
-            }
-            Rejection::BadSignature { credential, schema } => {
-                write!(
-                    f,
-                    "credential {credential} (`{schema}`) has an invalid rater signature"
-                )
-            }
-            Rejection::ProofInvalid => f.write_str(
-                "a zero-knowledge proof does not verify: the presentation was altered or made for other data",
-            ),
-        }
-    }
-}
-
-/// A disclosed attribute value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Disclosure {
-    /// `schema.attribute`.
-    pub attribute: String,
-    /// Its value.
-    pub value: u64,
-}
-
-/// The outcome of verification (spec §8.2): satisfied or the reason not; the
-/// statements checked and the attributes (with categories) each relied on;
-/// the disclosed values when satisfied. It carries no hidden value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Verdict {
-    /// Whether the presentation satisfies the request.
-    pub satisfied: bool,
-    /// Why not, when it does not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejection: Option<Rejection>,
-    /// The statements of the request, each with the attributes it relies on.
-    pub statements: Vec<PredicateReport>,
-    /// The values disclosed by `reveal` predicates (empty unless satisfied).
-    pub disclosed: Vec<Disclosure>,
-}
-
-impl Verdict {
-    /// Whether the presentation satisfies the request.
-    pub fn is_satisfied(&self) -> bool {
-        self.satisfied
-    }
-    /// Whether any statement relied on an attribute of `category`.
-    pub fn uses_category(&self, category: Category) -> bool {
-        self.statements
-            .iter()
-            .any(|s| s.attributes.iter().any(|a| a.category == category))
-    }
-}
 
 /// The RNG for verification weights: seeded once from the operating system,
 /// so that drawing many weights costs no system calls.
@@ -243,8 +129,8 @@ impl Presentation {
     /// Checks this presentation against the verifier's own `request`
     /// (spec §8.1). Every statement is derived from the request and the
     /// rater-signed credentials; nothing derived is taken from the
-    /// presentation. The caller must also check that the request's nonce has
-    /// not been answered before.
+    /// presentation. Nonces are not tracked here: the verifier role's
+    /// `Verifier::check` also refuses replayed, expired and unknown requests.
     pub fn verify_with_rng<R: RngCore + CryptoRng>(
         &self,
         request: &ProofRequest,
@@ -291,28 +177,17 @@ impl Presentation {
     ) -> Verdict {
         let plan = request.plan();
         let statements = plan.reports.clone();
-        match outcome {
-            Ok(()) => Verdict {
-                satisfied: true,
-                rejection: None,
-                disclosed: plan
-                    .reveals
-                    .iter()
-                    .zip(&self.disclosed)
-                    .map(|(&at, &value)| Disclosure {
-                        attribute: plan.attribute_name(at).unwrap_or_default(),
-                        value,
-                    })
-                    .collect(),
-                statements,
-            },
-            Err(rejection) => Verdict {
-                satisfied: false,
-                rejection: Some(rejection),
-                statements,
-                disclosed: Vec::new(),
-            },
-        }
+        let outcome = outcome.map(|()| {
+            plan.reveals
+                .iter()
+                .zip(&self.disclosed)
+                .map(|(&at, &value)| Disclosure {
+                    attribute: plan.attribute_name(at).unwrap_or_default(),
+                    value,
+                })
+                .collect()
+        });
+        Verdict::new(statements, outcome)
     }
 
     /// Spec §8.1 steps 2 to 6: everything but the signatures and the proofs.

@@ -24,7 +24,7 @@ use crate::presentation::Presentation;
 use crate::request::ProofRequest;
 
 mod consent;
-pub(crate) mod file;
+mod file;
 mod log;
 mod probing;
 

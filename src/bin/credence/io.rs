@@ -86,13 +86,3 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32, replace: bool) -> Resu
         }
     })
 }
-
-/// Syncs a directory, so that a creation or rename in it is durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    credence::files::sync_dir(dir)
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}

@@ -11,6 +11,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use credence::{AttrRef, Date};
@@ -171,10 +172,14 @@ enum VerifierCommand {
         /// Why the verifier asks; shown to the subject.
         #[arg(long, default_value = "")]
         purpose: String,
+        /// How long the request can be answered, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+        lifetime: u64,
     },
     /// Check a presentation against a request this verifier issued; print the
-    /// verdict. Each request is answered once: a second presentation is
-    /// rejected as replayed.
+    /// verdict. A request is answered once: after a satisfying presentation,
+    /// another is rejected as replayed; after 5 rejected ones, or after its
+    /// lifetime, the request is closed.
     Check {
         /// The verifier's state directory.
         #[arg(long, value_name = "DIR")]
@@ -245,7 +250,16 @@ fn run(cli: Cli) -> Outcome {
             state,
             date,
             purpose,
-        }) => verifier::request(&policy, &trust, &verifier_id, &state, date, &purpose),
+            lifetime,
+        }) => verifier::request(
+            &policy,
+            &trust,
+            &verifier_id,
+            &state,
+            date,
+            &purpose,
+            Duration::from_secs(lifetime),
+        ),
         Role::Verifier(VerifierCommand::Check {
             state,
             trust,

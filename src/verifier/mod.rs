@@ -1,0 +1,366 @@
+//! The verifier's role: issue proof requests, check presentations against
+//! them, one by one or in batches, and remember which requests were answered
+//! (spec §8, spec/wallet.md §8).
+//!
+//! # Example
+//! ```
+//! use credence::verifier::{MemoryNonceStore, Verifier};
+//! # use credence::*;
+//! # use credence::rater::RaterSigningKey;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let schema = Schema::new("bank", 1, vec![
+//! #     Attribute::uint("liquidity_eur", 1 << 40, Category::Financial),
+//! #     Attribute::expiry("valid_until"),
+//! # ])?;
+//! # let bank = RaterSigningKey::generate(&mut rand_core::OsRng);
+//! let trusted = vec![RaterDescriptor::new(schema, bank.public_key())];
+//! let verifier = Verifier::new("bikes.example", trusted, MemoryNonceStore::new())?;
+//! let request = verifier
+//!     .request(Date::parse("2027-03-01")?)
+//!     .purpose("deposit waiver")
+//!     .predicates(parse_policy("bank.liquidity_eur >= 500")?)
+//!     .issue()?;
+//! // ... send `request`, receive a `presentation`, then:
+//! // let verdict = verifier.check(&request, &presentation)?;
+//! # Ok(())
+//! # }
+//! ```
+
+use std::time::{Duration, SystemTime};
+
+use rand_core::{CryptoRng, RngCore};
+
+use crate::descriptor::RaterDescriptor;
+use crate::errors::Error;
+use crate::policy::{Date, Predicate};
+use crate::presentation::Presentation;
+use crate::request::ProofRequest;
+use crate::verdict::{Rejection, Verdict};
+use crate::verifier_id::{self, VerifierIdError};
+
+mod dir;
+mod store;
+
+#[cfg(feature = "parallel")]
+pub use crate::presentation::verify_batch_parallel;
+pub use crate::presentation::{verify_batch, verify_batch_with_rng};
+pub use dir::DirNonceStore;
+pub use store::{
+    Attempt, MemoryNonceStore, NonceStore, RequestRecord, RequestTerms, Settlement, StoreError,
+};
+
+/// How long a request can be answered unless the verifier says otherwise:
+/// 10 minutes.
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(600);
+/// How many rejected presentations a request takes, unless the verifier
+/// says otherwise, before it is closed.
+pub const DEFAULT_MAX_FAILURES: u32 = 5;
+/// The largest number of rejected presentations a request may be set to
+/// take.
+pub const MAX_FAILURES_CAP: u32 = 1000;
+
+/// Why a verifier could not issue a request or check a presentation. A
+/// presentation that was checked gives a [`Verdict`] instead, whatever it is.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifierError {
+    /// The verifier id is not in its normalised form (spec §5.1).
+    #[error(transparent)]
+    Id(#[from] VerifierIdError),
+    /// The request cannot be built from the predicates and the trusted
+    /// raters.
+    #[error(transparent)]
+    Request(#[from] Error),
+    /// No request with this nonce was recorded by this verifier.
+    #[error("the request was not issued by this verifier")]
+    UnknownRequest,
+    /// The verifier recorded a different request under this nonce.
+    #[error("the request differs from the one this verifier issued with that nonce")]
+    RequestDiffers,
+    /// The request names another verifier id than this verifier's.
+    #[error("the request names another verifier")]
+    OtherVerifier,
+    /// The nonce store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The system clock is before 1970-01-01.
+    #[error("the system clock is before 1970")]
+    Clock,
+}
+
+/// A verifier: its id, the raters it trusts, and a [`NonceStore`] of the
+/// requests it issued.
+///
+/// [`Verifier::request`] builds a request with a fresh nonce and records it;
+/// [`Verifier::check`] checks a presentation against a recorded request and
+/// settles the request's fate in the store (spec/wallet.md §8): a nonce is
+/// spent only by a satisfying presentation, once; rejected presentations are
+/// counted, and after [`Verifier::with_max_failures`] of them the request is
+/// closed; after its lifetime it can no longer be answered.
+#[derive(Debug)]
+pub struct Verifier<S: NonceStore> {
+    id: String,
+    trusted: Vec<RaterDescriptor>,
+    store: S,
+    lifetime: Duration,
+    max_failures: u32,
+}
+
+/// Seconds since 1970-01-01 UTC.
+fn unix(t: SystemTime) -> Result<u64, VerifierError> {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| VerifierError::Clock)
+}
+
+impl<S: NonceStore> Verifier<S> {
+    /// A verifier named `id` that trusts the raters `trusted` (several
+    /// descriptors of one schema are key rotation) and keeps its requests in
+    /// `store`, with a request lifetime of [`DEFAULT_LIFETIME`] and at most
+    /// [`DEFAULT_MAX_FAILURES`] rejected presentations per request.
+    ///
+    /// # Errors
+    /// [`VerifierError::Id`] when `id` is not in its normalised form
+    /// (spec §5.1).
+    pub fn new(id: &str, trusted: Vec<RaterDescriptor>, store: S) -> Result<Self, VerifierError> {
+        verifier_id::check(id)?;
+        Ok(Verifier {
+            id: id.to_owned(),
+            trusted,
+            store,
+            lifetime: DEFAULT_LIFETIME,
+            max_failures: DEFAULT_MAX_FAILURES,
+        })
+    }
+
+    /// Sets the lifetime of the requests issued from now on (whole seconds).
+    pub fn with_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// Sets how many rejected presentations a request issued from now on
+    /// takes before it is closed (at most [`MAX_FAILURES_CAP`]; larger values
+    /// are lowered to it).
+    pub fn with_max_failures(mut self, max_failures: u32) -> Self {
+        self.max_failures = max_failures.min(MAX_FAILURES_CAP);
+        self
+    }
+
+    /// The verifier's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The raters it trusts now.
+    pub fn trusted(&self) -> &[RaterDescriptor] {
+        &self.trusted
+    }
+
+    /// The nonce store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Starts a request with reference date `date`; [`NewRequest::issue`]
+    /// builds and records it.
+    pub fn request(&self, date: Date) -> NewRequest<'_, S> {
+        NewRequest {
+            verifier: self,
+            date,
+            purpose: String::new(),
+            predicates: Vec::new(),
+            lifetime: self.lifetime,
+        }
+    }
+
+    /// Checks `presentation` against `request`, which this verifier must have
+    /// issued, and records the outcome (spec/wallet.md §8).
+    ///
+    /// # Errors
+    /// [`VerifierError::UnknownRequest`] when no request with its nonce was
+    /// recorded, [`VerifierError::RequestDiffers`] when another was recorded
+    /// under that nonce, [`VerifierError::OtherVerifier`] when the request
+    /// names another verifier; nothing is recorded then. A store error
+    /// ([`VerifierError::Store`]); then the presentation must be treated as
+    /// not accepted.
+    pub fn check(
+        &self,
+        request: &ProofRequest,
+        presentation: &Presentation,
+    ) -> Result<Verdict, VerifierError> {
+        self.check_at(request, presentation, SystemTime::now())
+    }
+
+    /// [`Verifier::check`] at time `now`.
+    ///
+    /// # Errors
+    /// As [`Verifier::check`]; [`VerifierError::Clock`] when `now` is before
+    /// 1970.
+    pub fn check_at(
+        &self,
+        request: &ProofRequest,
+        presentation: &Presentation,
+        now: SystemTime,
+    ) -> Result<Verdict, VerifierError> {
+        let now = unix(now)?;
+        let record = self
+            .store
+            .lookup(request.nonce())?
+            .ok_or(VerifierError::UnknownRequest)?;
+        if record.terms.digest != request.digest() {
+            return Err(VerifierError::RequestDiffers);
+        }
+        if request.verifier_id() != self.id {
+            return Err(VerifierError::OtherVerifier);
+        }
+        let refused = |reason| Verdict::new(request.plan().reports.clone(), Err(reason));
+        // A request already settled for good is not worth a verification.
+        match store::refusal(&record.terms, record.failures, record.spent, now) {
+            Some(Settlement::Replayed) => return Ok(refused(Rejection::Replayed)),
+            Some(Settlement::Expired) => return Ok(refused(Rejection::Expired)),
+            Some(Settlement::Closed) => return Ok(refused(Rejection::Closed)),
+            _ => {}
+        }
+        let mut verdict = presentation.verify(request);
+        if verdict.is_satisfied() {
+            if let Some(reason) = self.no_longer_trusted(request, presentation) {
+                verdict = verdict.rejected(reason);
+            }
+        }
+        let attempt = if verdict.is_satisfied() {
+            Attempt::Satisfied
+        } else {
+            Attempt::Rejected
+        };
+        Ok(match self.store.settle(request.nonce(), attempt, now)? {
+            Settlement::Spent | Settlement::Counted { .. } => verdict,
+            Settlement::Replayed => verdict.rejected(Rejection::Replayed),
+            Settlement::Expired => verdict.rejected(Rejection::Expired),
+            Settlement::Closed => verdict.rejected(Rejection::Closed),
+            Settlement::Unknown => return Err(VerifierError::UnknownRequest),
+        })
+    }
+
+    /// For a presentation that satisfies `request`: the first credential
+    /// whose schema or key the verifier's current trust list no longer holds
+    /// (spec/wallet.md §8). A credential is matched by its schema id; the
+    /// schema must have the digest the request pinned, and the key that
+    /// signed it (the request's first trusted key with the credential's key
+    /// id) must be listed for that schema.
+    fn no_longer_trusted(
+        &self,
+        request: &ProofRequest,
+        presentation: &Presentation,
+    ) -> Option<Rejection> {
+        for (credential, c) in presentation.credentials().iter().enumerate() {
+            let schema = c.schema_id().to_owned();
+            let signer = request
+                .trusted_for(c.schema_id())
+                .and_then(|t| t.keys().iter().find(|k| k.key_id() == c.key_id()));
+            let same_id: Vec<&RaterDescriptor> = self
+                .trusted
+                .iter()
+                .filter(|d| d.schema().id() == c.schema_id())
+                .collect();
+            let pinned: Vec<&&RaterDescriptor> = same_id
+                .iter()
+                .filter(|d| &d.schema().digest() == c.schema_digest())
+                .collect();
+            if !same_id.is_empty() && pinned.is_empty() {
+                return Some(Rejection::SchemaChanged { credential, schema });
+            }
+            if !pinned.iter().any(|d| Some(d.key()) == signer) {
+                return Some(Rejection::RetiredKey { credential, schema });
+            }
+        }
+        None
+    }
+}
+
+/// A request being built by a [`Verifier`]; [`NewRequest::issue`] records it.
+#[derive(Debug)]
+#[must_use = "a request is recorded only by `issue`"]
+pub struct NewRequest<'v, S: NonceStore> {
+    verifier: &'v Verifier<S>,
+    date: Date,
+    purpose: String,
+    predicates: Vec<Predicate>,
+    lifetime: Duration,
+}
+
+impl<S: NonceStore> NewRequest<'_, S> {
+    /// Says why the verifier asks; shown to the subject before consent.
+    pub fn purpose(mut self, purpose: &str) -> Self {
+        purpose.clone_into(&mut self.purpose);
+        self
+    }
+
+    /// Adds a predicate.
+    pub fn predicate(mut self, p: Predicate) -> Self {
+        self.predicates.push(p);
+        self
+    }
+
+    /// Adds predicates.
+    pub fn predicates(mut self, ps: impl IntoIterator<Item = Predicate>) -> Self {
+        self.predicates.extend(ps);
+        self
+    }
+
+    /// Sets this request's lifetime (whole seconds), instead of the
+    /// verifier's.
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// Builds the request with a fresh nonce from the operating system's RNG,
+    /// trusting the verifier's raters of the schemas the predicates name, and
+    /// records it.
+    ///
+    /// # Errors
+    /// [`VerifierError::Request`] when the request is invalid (spec §5.1:
+    /// an unknown schema or attribute, an unsound predicate, conflicting
+    /// descriptors); [`VerifierError::Store`] when it cannot be recorded.
+    pub fn issue(self) -> Result<ProofRequest, VerifierError> {
+        self.issue_with_rng(&mut rand_core::OsRng)
+    }
+
+    /// [`NewRequest::issue`] with the nonce drawn from `rng`.
+    ///
+    /// # Errors
+    /// As [`NewRequest::issue`].
+    pub fn issue_with_rng<R: RngCore + CryptoRng>(
+        self,
+        rng: &mut R,
+    ) -> Result<ProofRequest, VerifierError> {
+        let v = self.verifier;
+        let named: Vec<&str> = self
+            .predicates
+            .iter()
+            .flat_map(|p| p.attributes())
+            .map(|a| a.schema())
+            .collect();
+        let relevant: Vec<RaterDescriptor> = v
+            .trusted
+            .iter()
+            .filter(|d| named.contains(&d.schema().id()))
+            .cloned()
+            .collect();
+        let request = ProofRequest::builder(&v.id, self.date)
+            .purpose(&self.purpose)
+            .predicates(self.predicates.iter().cloned())
+            .trust_descriptors(&relevant)?
+            .build_with_rng(rng)?;
+        let issued_at = unix(SystemTime::now())?;
+        let terms = RequestTerms {
+            digest: request.digest(),
+            issued_at,
+            expires_at: issued_at.saturating_add(self.lifetime.as_secs()),
+            max_failures: v.max_failures,
+        };
+        v.store.record(&request, &terms)?;
+        Ok(request)
+    }
+}
