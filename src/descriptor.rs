@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::errors::{DecodeError, Error, PolicyError};
+use crate::errors::{DecodeError, Error, PolicyError, RequestError};
 use crate::keys::{KeyId, RaterPublicKey};
 use crate::schema::Schema;
 use crate::wire::caps;
@@ -39,11 +39,7 @@ impl TrustedRater {
     /// Whether there are 1 to the cap of keys (spec §5.1).
     pub(crate) fn validate(&self) -> Result<(), PolicyError> {
         if self.keys.is_empty() || self.keys.len() > caps::KEYS_PER_SCHEMA {
-            return Err(PolicyError::Invalid(format!(
-                "schema `{}` needs 1 to {} trusted keys",
-                self.schema.id(),
-                caps::KEYS_PER_SCHEMA
-            )));
+            return Err(RequestError::KeyCount(self.schema.id().to_owned()).into());
         }
         Ok(())
     }
@@ -136,15 +132,12 @@ impl RaterDescriptor {
     /// [`Error::Policy`] when two descriptors name one schema id with different
     /// schemas, or there are more schemas or keys than a request may trust.
     pub fn trusted_raters(descriptors: &[RaterDescriptor]) -> Result<Vec<TrustedRater>, Error> {
-        let invalid = |s: String| Error::Policy(crate::errors::PolicyError::Invalid(s));
+        let invalid = |e: RequestError| Error::Policy(e.into());
         let mut out: Vec<TrustedRater> = Vec::new();
         for d in descriptors {
             match out.iter_mut().find(|t| t.schema.id() == d.schema.id()) {
                 Some(t) if t.schema != d.schema => {
-                    return Err(invalid(format!(
-                        "two different schemas have the id `{}`",
-                        d.schema.id()
-                    )))
+                    return Err(invalid(RequestError::SchemaClash(d.schema.id().to_owned())))
                 }
                 Some(t) => {
                     if !t.keys.contains(&d.key) {
@@ -158,17 +151,10 @@ impl RaterDescriptor {
             }
         }
         if out.len() > caps::TRUSTED_SCHEMAS {
-            return Err(invalid(format!(
-                "at most {} schemas can be trusted",
-                caps::TRUSTED_SCHEMAS
-            )));
+            return Err(invalid(RequestError::TrustedCount));
         }
         if let Some(t) = out.iter().find(|t| t.keys.len() > caps::KEYS_PER_SCHEMA) {
-            return Err(invalid(format!(
-                "schema `{}` has more than {} trusted keys",
-                t.schema.id(),
-                caps::KEYS_PER_SCHEMA
-            )));
+            return Err(invalid(RequestError::KeyCount(t.schema.id().to_owned())));
         }
         Ok(out)
     }

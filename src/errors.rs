@@ -174,7 +174,58 @@ pub enum PolicyError {
     VerifierId(#[from] crate::verifier_id::VerifierIdError),
     /// The request as a whole is malformed.
     #[error("invalid request: {0}")]
-    Invalid(String),
+    Invalid(RequestError),
+}
+
+/// What is wrong with a request as a whole (spec §5.1, §5.4).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// There are no predicates, or more than 32.
+    #[error("a request has 1 to 32 predicates")]
+    PredicateCount,
+    /// The predicates name more than 8 schemas.
+    #[error("a request uses at most 8 credentials")]
+    CredentialCount,
+    /// More than 64 range statements have one bit width.
+    #[error("more than 64 range statements of {bits} bits")]
+    RangeStatements {
+        /// The width.
+        bits: usize,
+    },
+    /// The verifier id is empty.
+    #[error("the verifier id is empty")]
+    EmptyVerifierId,
+    /// A text field is too long or holds control characters.
+    #[error("{what} must be at most {cap} bytes without control characters")]
+    Text {
+        /// The field.
+        what: &'static str,
+        /// Its cap in bytes.
+        cap: usize,
+    },
+    /// There are no trusted schemas, or more than 16.
+    #[error("a request trusts 1 to 16 schemas")]
+    TrustedCount,
+    /// A schema id is trusted twice.
+    #[error("schema `{0}` is trusted twice")]
+    TrustedTwice(String),
+    /// A trusted schema has no keys, or more than 8.
+    #[error("schema `{0}` needs 1 to 8 trusted keys")]
+    KeyCount(String),
+    /// Two rater descriptors give different schemas one id.
+    #[error("two different schemas have the id `{0}`")]
+    SchemaClash(String),
+    /// An internal invariant of compilation does not hold: a bug in this
+    /// library, never a property of the input.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+impl From<RequestError> for PolicyError {
+    fn from(e: RequestError) -> Self {
+        PolicyError::Invalid(e)
+    }
 }
 
 /// Everything that can go wrong in Credence.

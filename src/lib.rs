@@ -39,7 +39,9 @@ pub mod fixtures;
 
 pub use credential::Credential;
 pub use descriptor::{RaterDescriptor, TrustedRater};
-pub use errors::{DecodeError, Error, PolicyError, Result, SchemaError, Unusable, ValuesError};
+pub use errors::{
+    DecodeError, Error, PolicyError, RequestError, Result, SchemaError, Unusable, ValuesError,
+};
 pub use keys::{KeyId, RaterPublicKey};
 pub use policy::{parse_policy, AttrRef, Comparison, Date, ParseError, Predicate, Term};
 pub use presentation::Presentation;

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::derived::Derived;
 use crate::descriptor::{RaterDescriptor, TrustedRater};
-use crate::errors::{DecodeError, Error, PolicyError};
+use crate::errors::{DecodeError, Error, PolicyError, RequestError};
 use crate::keys::RaterPublicKey;
 use crate::policy::{Date, Predicate};
 use crate::schema::Schema;
@@ -180,11 +180,9 @@ impl RequestBuilder {
     }
 }
 
-fn check_text(s: &str, what: &str, cap: usize) -> Result<(), PolicyError> {
+fn check_text(s: &str, what: &'static str, cap: usize) -> Result<(), PolicyError> {
     if s.len() > cap || s.chars().any(char::is_control) {
-        return Err(PolicyError::Invalid(format!(
-            "{what} must be at most {cap} bytes without control characters"
-        )));
+        return Err(RequestError::Text { what, cap }.into());
     }
     Ok(())
 }
@@ -236,26 +234,20 @@ impl ProofRequest {
 
     fn validate(&self) -> Result<(), PolicyError> {
         if self.verifier_id.is_empty() {
-            return Err(PolicyError::Invalid("the verifier id is empty".into()));
+            return Err(RequestError::EmptyVerifierId.into());
         }
         check_text(&self.verifier_id, "the verifier id", caps::VERIFIER_ID_LEN)?;
         crate::verifier_id::check(&self.verifier_id)?;
         check_text(&self.purpose, "the purpose", caps::PURPOSE_LEN)?;
         if self.trusted.is_empty() || self.trusted.len() > caps::TRUSTED_SCHEMAS {
-            return Err(PolicyError::Invalid(format!(
-                "a request trusts 1 to {} schemas",
-                caps::TRUSTED_SCHEMAS
-            )));
+            return Err(RequestError::TrustedCount.into());
         }
         for (i, t) in self.trusted.iter().enumerate() {
             if self.trusted[..i]
                 .iter()
                 .any(|u| u.schema.id() == t.schema.id())
             {
-                return Err(PolicyError::Invalid(format!(
-                    "schema `{}` is trusted twice",
-                    t.schema.id()
-                )));
+                return Err(RequestError::TrustedTwice(t.schema.id().to_owned()).into());
             }
             t.validate()?;
         }

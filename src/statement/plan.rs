@@ -6,7 +6,7 @@ use super::{
     ValueSource,
 };
 use crate::descriptor::TrustedRater;
-use crate::errors::PolicyError;
+use crate::errors::{PolicyError, RequestError};
 use crate::policy::{AttrRef, Comparison, Date, Predicate};
 use crate::range::{width_for, WIDTHS};
 use crate::wire::caps;
@@ -26,10 +26,7 @@ impl Plan {
         date: Date,
     ) -> Result<Plan, PolicyError> {
         if predicates.is_empty() || predicates.len() > caps::PREDICATES {
-            return Err(PolicyError::Invalid(format!(
-                "a request has 1 to {} predicates",
-                caps::PREDICATES
-            )));
+            return Err(RequestError::PredicateCount.into());
         }
         let mut plan = Plan::default();
         for (i, p) in predicates.iter().enumerate() {
@@ -45,7 +42,7 @@ impl Plan {
                     .iter()
                     .find(|(a, _)| *a == r)
                     .map(|&(_, at)| at)
-                    .ok_or(PolicyError::Invalid("unresolved attribute".into()))
+                    .ok_or(RequestError::Internal("unresolved attribute"))
             };
             let one = |at: AttrAt, weight: i128| vec![LinearTerm { at, weight }];
             match p {
@@ -121,10 +118,7 @@ impl Plan {
             }
         }
         if plan.slots.len() > caps::CREDENTIALS {
-            return Err(PolicyError::Invalid(format!(
-                "a request uses at most {} credentials",
-                caps::CREDENTIALS
-            )));
+            return Err(RequestError::CredentialCount.into());
         }
         // Validity: every credential's expiry is on or after the reference date.
         let days = i128::from(date.days());
@@ -134,7 +128,7 @@ impl Plan {
                 attr: plan.slots[slot].expiry,
             };
             let hi = i128::from(plan.max(at)) - days;
-            let bits = width_for(hi).ok_or(PolicyError::Invalid("expiry width".into()))?;
+            let bits = width_for(hi).ok_or(RequestError::Internal("expiry width"))?;
             plan.ranges.push(RangeStatement {
                 bits,
                 terms: vec![LinearTerm { at, weight: 1 }],
@@ -146,10 +140,7 @@ impl Plan {
             if plan.ranges.iter().filter(|r| r.bits == bits).count()
                 > caps::RANGE_STATEMENTS_PER_WIDTH
             {
-                return Err(PolicyError::Invalid(format!(
-                    "more than {} range statements of {bits} bits",
-                    caps::RANGE_STATEMENTS_PER_WIDTH
-                )));
+                return Err(RequestError::RangeStatements { bits }.into());
             }
         }
         plan.groups = plan.group_statements();
