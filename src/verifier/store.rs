@@ -158,56 +158,29 @@ pub trait NonceStore {
     ) -> Result<Settlement, StoreError>;
 }
 
-impl<S: NonceStore + ?Sized> NonceStore for &S {
-    fn record(&self, request: &ProofRequest, terms: &RequestTerms) -> Result<(), StoreError> {
-        (**self).record(request, terms)
-    }
-    fn lookup(&self, nonce: &[u8; 32]) -> Result<Option<RequestRecord>, StoreError> {
-        (**self).lookup(nonce)
-    }
-    fn settle(
-        &self,
-        nonce: &[u8; 32],
-        attempt: Attempt,
-        now: u64,
-    ) -> Result<Settlement, StoreError> {
-        (**self).settle(nonce, attempt, now)
-    }
+/// A store behind a reference or a smart pointer is the store itself.
+macro_rules! forward_nonce_store {
+    ($($ptr:ty),*) => {$(
+        impl<S: NonceStore + ?Sized> NonceStore for $ptr {
+            fn record(&self, request: &ProofRequest, terms: &RequestTerms) -> Result<(), StoreError> {
+                (**self).record(request, terms)
+            }
+            fn lookup(&self, nonce: &[u8; 32]) -> Result<Option<RequestRecord>, StoreError> {
+                (**self).lookup(nonce)
+            }
+            fn settle(
+                &self,
+                nonce: &[u8; 32],
+                attempt: Attempt,
+                now: u64,
+            ) -> Result<Settlement, StoreError> {
+                (**self).settle(nonce, attempt, now)
+            }
+        }
+    )*};
 }
 
-impl<S: NonceStore + ?Sized> NonceStore for Box<S> {
-    fn record(&self, request: &ProofRequest, terms: &RequestTerms) -> Result<(), StoreError> {
-        (**self).record(request, terms)
-    }
-    fn lookup(&self, nonce: &[u8; 32]) -> Result<Option<RequestRecord>, StoreError> {
-        (**self).lookup(nonce)
-    }
-    fn settle(
-        &self,
-        nonce: &[u8; 32],
-        attempt: Attempt,
-        now: u64,
-    ) -> Result<Settlement, StoreError> {
-        (**self).settle(nonce, attempt, now)
-    }
-}
-
-impl<S: NonceStore + ?Sized> NonceStore for Arc<S> {
-    fn record(&self, request: &ProofRequest, terms: &RequestTerms) -> Result<(), StoreError> {
-        (**self).record(request, terms)
-    }
-    fn lookup(&self, nonce: &[u8; 32]) -> Result<Option<RequestRecord>, StoreError> {
-        (**self).lookup(nonce)
-    }
-    fn settle(
-        &self,
-        nonce: &[u8; 32],
-        attempt: Attempt,
-        now: u64,
-    ) -> Result<Settlement, StoreError> {
-        (**self).settle(nonce, attempt, now)
-    }
-}
+forward_nonce_store!(&S, Box<S>, Arc<S>);
 
 /// The decision of [`NonceStore::settle`] for a known request whose state is
 /// `failures` and `spent`, before recording; `None` means the attempt is
