@@ -156,10 +156,9 @@ impl Plan {
         i: usize,
         a: &AttrRef,
     ) -> Result<AttrAt, PolicyError> {
-        let (t, rater) = trusted
+        let rater = trusted
             .iter()
-            .enumerate()
-            .find(|(_, t)| t.schema.id() == a.schema())
+            .find(|t| t.schema.id() == a.schema())
             .ok_or_else(|| PolicyError::UnknownSchema {
                 predicate: i,
                 schema: a.schema().to_owned(),
@@ -176,7 +175,7 @@ impl Plan {
         let slot = match self
             .slots
             .iter()
-            .position(|s| s.rater.schema.id() == trusted[t].schema.id())
+            .position(|s| s.rater.schema.id() == rater.schema.id())
         {
             Some(s) => s,
             None => {
