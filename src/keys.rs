@@ -68,14 +68,13 @@ impl RaterPublicKey {
     pub fn to_bytes(&self) -> [u8; 32] {
         self.key.to_bytes()
     }
-    /// Decodes an Ed25519 verifying key.
+    /// Decodes an Ed25519 verifying key strictly (spec §4.2).
     ///
     /// # Errors
-    /// [`DecodeError::InvalidPoint`] when the bytes are not a valid key.
+    /// [`DecodeError::InvalidPoint`] when the bytes are not the canonical
+    /// encoding of a curve point, or the point is of small order.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, DecodeError> {
-        VerifyingKey::from_bytes(bytes)
-            .map(Self::new)
-            .map_err(|_| DecodeError::InvalidPoint("rater verifying key"))
+        wire::verifying_key(bytes).map(Self::new)
     }
 }
 

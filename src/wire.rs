@@ -6,8 +6,10 @@
 //! must be canonical. The serde (JSON) forms use the same leaf checks and the
 //! same `validate` functions, so JSON and binary accept the same values.
 
+use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
+use ed25519_dalek::VerifyingKey;
 
 use crate::errors::DecodeError;
 
@@ -285,6 +287,32 @@ pub(crate) fn decompress(
     p.decompress().ok_or(DecodeError::InvalidPoint(what))
 }
 
+/// Decodes an Ed25519 verifying key strictly (spec §4.2): the 32 bytes MUST be
+/// the canonical encoding of a curve point (as an RFC 8032 §5.1.3 decoder
+/// requires: `y < p`, and no `x = 0` with the sign bit set) that is not of small
+/// order. Every rater key read from a request, a trust list, a descriptor or a
+/// pending issuance goes through here.
+///
+/// # Errors
+/// [`DecodeError::InvalidPoint`] naming which of the three checks failed.
+pub(crate) fn verifying_key(bytes: &[u8; 32]) -> Result<VerifyingKey, DecodeError> {
+    let compressed = CompressedEdwardsY(*bytes);
+    let point = compressed
+        .decompress()
+        .ok_or(DecodeError::InvalidPoint("rater verifying key"))?;
+    if point.compress() != compressed {
+        return Err(DecodeError::InvalidPoint(
+            "rater verifying key (non-canonical Ed25519 encoding)",
+        ));
+    }
+    if point.is_small_order() {
+        return Err(DecodeError::InvalidPoint(
+            "rater verifying key (Ed25519 point of small order)",
+        ));
+    }
+    VerifyingKey::from_bytes(bytes).map_err(|_| DecodeError::InvalidPoint("rater verifying key"))
+}
+
 pub(crate) fn canonical_scalar(bytes: [u8; 32], what: &'static str) -> Result<Scalar, DecodeError> {
     Option::from(Scalar::from_canonical_bytes(bytes)).ok_or(DecodeError::NonCanonicalScalar(what))
 }
@@ -411,6 +439,83 @@ mod tests {
             r.count("things", 10),
             Err(DecodeError::CapExceeded { .. })
         ));
+    }
+
+    /// Little-endian `2^255 - 19 + k`: a non-canonical encoding of `y = k`.
+    fn y_above_p(k: u8) -> [u8; 32] {
+        let mut b = [0xffu8; 32];
+        b[0] = 0xed + k;
+        b[31] = 0x7f;
+        b
+    }
+
+    #[test]
+    fn verifying_keys_are_decoded_strictly() {
+        let good = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+        assert_eq!(verifying_key(good.as_bytes()).unwrap(), good);
+
+        // Small order: the identity (y = 1) and a point of order 4 (y = 0).
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        for small in [identity, [0u8; 32]] {
+            assert_eq!(
+                verifying_key(&small),
+                Err(DecodeError::InvalidPoint(
+                    "rater verifying key (Ed25519 point of small order)"
+                ))
+            );
+        }
+        // x = 0 with the sign bit set (y = 1 and y = -1).
+        let mut neg_zero = identity;
+        neg_zero[31] |= 0x80;
+        let mut minus_one = y_above_p(0);
+        minus_one[0] = 0xec;
+        minus_one[31] |= 0x80;
+        for bad in [neg_zero, minus_one] {
+            assert_eq!(
+                verifying_key(&bad),
+                Err(DecodeError::InvalidPoint(
+                    "rater verifying key (non-canonical Ed25519 encoding)"
+                ))
+            );
+        }
+        // y >= p: every y < 19 that is a point of large order has a second
+        // encoding p + y, which must be refused.
+        let mut found = 0;
+        for k in 0..19u8 {
+            let mut canonical = [0u8; 32];
+            canonical[0] = k;
+            if verifying_key(&canonical).is_ok() {
+                found += 1;
+                assert_eq!(
+                    verifying_key(&y_above_p(k)),
+                    Err(DecodeError::InvalidPoint(
+                        "rater verifying key (non-canonical Ed25519 encoding)"
+                    ))
+                );
+            }
+        }
+        assert!(found > 0);
+        // p itself is y = 0 written non-canonically.
+        assert_eq!(
+            verifying_key(&y_above_p(0)),
+            Err(DecodeError::InvalidPoint(
+                "rater verifying key (non-canonical Ed25519 encoding)"
+            ))
+        );
+        // Some y has no x on the curve.
+        let off_curve = (2..=255u8)
+            .map(|k| {
+                let mut b = [0u8; 32];
+                b[0] = k;
+                b
+            })
+            .find(|b| CompressedEdwardsY(*b).decompress().is_none())
+            .unwrap();
+        assert_eq!(
+            verifying_key(&off_curve),
+            Err(DecodeError::InvalidPoint("rater verifying key"))
+        );
     }
 
     #[test]
