@@ -164,3 +164,279 @@ fn stored_vector_verifies() {
     let req = IssuanceRequest::from_bytes(&bytes(&stored, "bank_issuance_request")).unwrap();
     req.verify(&bank).unwrap();
 }
+
+/// Builds the predicates vector: every predicate form, two trusted keys for one
+/// schema, every width with padding, and one rejected presentation.
+fn predicates() -> Value {
+    let bank_schema = Schema::new(
+        "bank",
+        1,
+        vec![
+            attr(
+                "liquidity_eur",
+                AttributeKind::Uint { max: 1_000_000_000 },
+                Category::Financial,
+            ),
+            attr(
+                "on_time_payments",
+                AttributeKind::Uint { max: 1000 },
+                Category::Financial,
+            ),
+            attr(
+                "late_payments",
+                AttributeKind::Uint { max: 1000 },
+                Category::Financial,
+            ),
+            attr(
+                "account_digest",
+                AttributeKind::Uint { max: u64::MAX },
+                Category::Identity,
+            ),
+            attr("valid_until", AttributeKind::Date, Category::Validity),
+        ],
+    )
+    .unwrap();
+    let court_schema = Schema::new(
+        "court",
+        1,
+        vec![
+            attr(
+                "outstanding_defaults",
+                AttributeKind::Uint { max: 255 },
+                Category::Judicial,
+            ),
+            attr("valid_until", AttributeKind::Date, Category::Validity),
+        ],
+    )
+    .unwrap();
+    let bank_old = RaterSigningKey::from_bytes(&[0x11; 32]);
+    let bank_new = RaterSigningKey::from_bytes(&[0x12; 32]);
+    let court = RaterSigningKey::from_bytes(&[0x13; 32]);
+    let link = LinkSecret::generate(&mut seeded(0x14));
+    let until = Date::parse("2027-12-31").unwrap().days();
+    let bank_values = [
+        ("liquidity_eur", 12_000),
+        ("on_time_payments", 30),
+        ("late_payments", 5),
+        ("account_digest", 0xdead_beef_cafe_f00d),
+        ("valid_until", until),
+    ];
+    let court_values = [("outstanding_defaults", 0), ("valid_until", until)];
+
+    let mut rng = seeded(0x15);
+    let (bank_req, bank_pending) =
+        link.issuance_request_with_rng(&bank_new.public_key(), &bank_schema, &mut rng);
+    let bank_issued = bank_new
+        .issue_with_rng(&bank_schema, &bank_req, &bank_values, 1, &mut rng)
+        .unwrap();
+    let bank_issued_bytes = bank_issued[0].to_bytes().to_vec();
+    let mut held = bank_pending
+        .accept(&link, &bank_schema, bank_issued)
+        .unwrap();
+    let mut rng = seeded(0x16);
+    let (court_req, court_pending) =
+        link.issuance_request_with_rng(&court.public_key(), &court_schema, &mut rng);
+    let court_issued = court
+        .issue_with_rng(&court_schema, &court_req, &court_values, 1, &mut rng)
+        .unwrap();
+    let court_issued_bytes = court_issued[0].to_bytes().to_vec();
+    held.extend(
+        court_pending
+            .accept(&link, &court_schema, court_issued)
+            .unwrap(),
+    );
+
+    let r = |s: &str| AttrRef::parse(s).unwrap();
+    let predicates = vec![
+        Predicate::reveal(r("bank.on_time_payments")),
+        Predicate::between(r("bank.liquidity_eur"), 1000, 50_000),
+        Predicate::at_most(r("court.outstanding_defaults"), 3),
+        Predicate::equals(r("court.outstanding_defaults"), 0),
+        Predicate::at_least(r("bank.account_digest"), 1),
+        Predicate::between(r("bank.account_digest"), 1 << 60, u64::MAX),
+        // Merged terms: on_time_payments has weight 3 + 1.
+        Predicate::linear(
+            vec![
+                (3, r("bank.on_time_payments")),
+                (-2, r("bank.late_payments")),
+                (1, r("bank.on_time_payments")),
+            ],
+            Comparison::AtLeast,
+            40,
+        ),
+        // Cancelling terms: late_payments drops out.
+        Predicate::linear(
+            vec![
+                (1, r("bank.liquidity_eur")),
+                (1, r("bank.late_payments")),
+                (-1, r("bank.late_payments")),
+            ],
+            Comparison::AtLeast,
+            5000,
+        ),
+        // Every term cancels: a statement with no terms, k = 5.
+        Predicate::linear(
+            vec![(1, r("bank.late_payments")), (-1, r("bank.late_payments"))],
+            Comparison::AtLeast,
+            -5,
+        ),
+        // Negative weights across two raters' credentials.
+        Predicate::linear(
+            vec![
+                (2, r("court.outstanding_defaults")),
+                (-1, r("bank.late_payments")),
+            ],
+            Comparison::AtMost,
+            0,
+        ),
+        Predicate::linear(
+            vec![(-1, r("court.outstanding_defaults"))],
+            Comparison::AtLeast,
+            -7,
+        ),
+    ];
+    let request = ProofRequest::builder("lender.example", Date::parse("2027-03-01").unwrap())
+        .purpose("loan pre-approval")
+        .trust(
+            bank_schema.clone(),
+            vec![bank_old.public_key(), bank_new.public_key()],
+        )
+        .trust(court_schema.clone(), vec![court.public_key()])
+        .predicates(predicates)
+        .build_with_nonce([0x17; 32])
+        .unwrap();
+    let presentation =
+        Presentation::prove_with_rng(&request, &link, &held, &mut seeded(0x18)).unwrap();
+    let verdict = presentation.verify(&request);
+    assert!(verdict.is_satisfied(), "{verdict:?}");
+
+    // The rejected presentation: the disclosed on_time_payments changed from 30
+    // to 31. Disclosed values follow the digest, the credential list and its
+    // count (spec §3.9).
+    let mut rejected = presentation.to_bytes();
+    let at = 2
+        + 32
+        + 4
+        + held
+            .iter()
+            .map(|h| h.credential().to_bytes().len() - 2)
+            .sum::<usize>()
+        + 4;
+    assert_eq!(rejected[at..at + 8], 30u64.to_le_bytes());
+    rejected[at..at + 8].copy_from_slice(&31u64.to_le_bytes());
+    let rejected_verdict = Presentation::from_bytes(&rejected)
+        .unwrap()
+        .verify(&request);
+    assert!(!rejected_verdict.is_satisfied());
+
+    json!({
+        "description": "Every predicate form. Rater secret keys are 32 bytes of 0x11 (bank, old key), 0x12 (bank, new key: it signs the bank credential) and 0x13 (court); the request trusts both bank keys. The link secret is drawn from ChaCha20 seeded with 32 bytes of 0x14; the bank's issuance uses seed 0x15, the court's 0x16, the presentation 0x18; the request nonce is 32 bytes of 0x17. Range statements per width: 8 bits 3 (padded to 4), 16 bits 5 (padded to 8), 32 bits 2, 64 bits 3 (padded to 4). The rejected presentation is the presentation with its disclosed value changed from 30 to 31.",
+        "hidden_values": {
+            "bank": {
+                "liquidity_eur": 12_000,
+                "on_time_payments": 30,
+                "late_payments": 5,
+                "account_digest": 0xdead_beef_cafe_f00d_u64,
+                "valid_until": "2027-12-31"
+            },
+            "court": {"outstanding_defaults": 0, "valid_until": "2027-12-31"}
+        },
+        "bank_schema": hex::encode(bank_schema.to_bytes()),
+        "bank_schema_json": serde_json::to_value(&bank_schema).unwrap(),
+        "court_schema": hex::encode(court_schema.to_bytes()),
+        "bank_old_public_key": hex::encode(bank_old.public_key().to_bytes()),
+        "bank_old_key_id": bank_old.public_key().key_id().to_string(),
+        "bank_new_public_key": hex::encode(bank_new.public_key().to_bytes()),
+        "bank_new_key_id": bank_new.public_key().key_id().to_string(),
+        "court_public_key": hex::encode(court.public_key().to_bytes()),
+        "court_key_id": court.public_key().key_id().to_string(),
+        "bank_issuance_request": hex::encode(bank_req.to_bytes()),
+        "bank_issued_credential": hex::encode(bank_issued_bytes),
+        "court_issuance_request": hex::encode(court_req.to_bytes()),
+        "court_issued_credential": hex::encode(court_issued_bytes),
+        "bank_credential": hex::encode(held[0].credential().to_bytes()),
+        "court_credential": hex::encode(held[1].credential().to_bytes()),
+        "request": hex::encode(request.to_bytes()),
+        "request_digest": hex::encode(request.digest()),
+        "request_json": serde_json::to_value(&request).unwrap(),
+        "range_proof_shapes": presentation.range_proof_shapes(),
+        "presentation": hex::encode(presentation.to_bytes()),
+        "verdict": serde_json::to_value(&verdict).unwrap(),
+        "rejected_presentation": hex::encode(&rejected),
+        "rejected_verdict": serde_json::to_value(&rejected_verdict).unwrap(),
+    })
+}
+
+#[test]
+fn predicates_vector_is_reproduced() {
+    let fresh = predicates();
+    let file = path("predicates.json");
+    if std::env::var_os("CREDENCE_WRITE_VECTORS").is_some() {
+        let text = serde_json::to_string_pretty(&fresh).unwrap() + "\n";
+        std::fs::write(&file, text).unwrap();
+    }
+    let stored: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        stored.as_object().unwrap().len(),
+        fresh.as_object().unwrap().len(),
+        "the stored vector has other fields"
+    );
+    for (k, v) in fresh.as_object().unwrap() {
+        assert_eq!(&stored[k], v, "vector field `{k}` differs");
+    }
+}
+
+#[test]
+fn stored_predicates_vector_verifies() {
+    if std::env::var_os("CREDENCE_WRITE_VECTORS").is_some() {
+        return; // the file is being rewritten by the other test
+    }
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(path("predicates.json")).unwrap()).unwrap();
+    let request = ProofRequest::from_bytes(&bytes(&stored, "request")).unwrap();
+    let from_json: ProofRequest = serde_json::from_value(stored["request_json"].clone()).unwrap();
+    assert_eq!(from_json, request);
+    assert_eq!(hex::encode(request.digest()), stored["request_digest"]);
+    assert_eq!(request.trusted()[0].keys.len(), 2);
+
+    let p = Presentation::from_bytes(&bytes(&stored, "presentation")).unwrap();
+    let verdict = p.verify(&request);
+    assert!(verdict.is_satisfied(), "{verdict:?}");
+    assert_eq!(serde_json::to_value(&verdict).unwrap(), stored["verdict"]);
+    assert_eq!(p.disclosed(), [30]);
+    assert_eq!(
+        p.range_proof_shapes(),
+        [(8, 4), (16, 8), (32, 2), (64, 4)],
+        "every width, padded where the count is not a power of two"
+    );
+    // The credential is signed by the second of the two trusted bank keys.
+    let new_key =
+        RaterPublicKey::from_bytes(&bytes(&stored, "bank_new_public_key").try_into().unwrap())
+            .unwrap();
+    assert_eq!(request.trusted()[0].keys[1], new_key);
+    let bank = Credential::from_bytes(&bytes(&stored, "bank_credential")).unwrap();
+    assert_eq!(bank.key_id(), new_key.key_id());
+    bank.verify_signature(&new_key).unwrap();
+
+    let rejected = Presentation::from_bytes(&bytes(&stored, "rejected_presentation")).unwrap();
+    let verdict = rejected.verify(&request);
+    assert!(!verdict.is_satisfied());
+    assert_eq!(
+        serde_json::to_value(&verdict).unwrap(),
+        stored["rejected_verdict"]
+    );
+    assert_eq!(
+        stored["rejected_verdict"]["rejection"]["reason"],
+        "proof_invalid"
+    );
+
+    // The hidden values stated in the file are the ones certified.
+    let issued = IssuedCredential::from_bytes(&bytes(&stored, "bank_issued_credential")).unwrap();
+    assert_eq!(issued.credential(), &bank);
+    for (name, v) in stored["hidden_values"]["court"].as_object().unwrap() {
+        assert!(
+            v.is_u64() || Date::parse(v.as_str().unwrap()).is_ok(),
+            "{name}"
+        );
+    }
+}
