@@ -1,0 +1,17 @@
+//! The wallet file (spec/wallet.md §3): loading never panics, and a loaded
+//! wallet saves to a file that loads to a wallet saving to the same file.
+#![no_main]
+
+use credence::Wallet;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(w) = Wallet::from_json(data) {
+        let saved = w.to_json();
+        let again = Wallet::from_json(&saved).expect("a saved wallet loads");
+        assert!(*again.to_json() == *saved, "saving is not a fixed point");
+        // What a holder is shown must not panic either.
+        let _ = w.credentials();
+        let _ = w.pending();
+    }
+});
