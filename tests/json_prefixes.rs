@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use common::*;
+use credence::wallet::*;
 use credence::*;
 
 /// The prefixes the spec states, per object kind.

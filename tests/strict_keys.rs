@@ -7,6 +7,8 @@ mod common;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use common::*;
+use credence::rater::*;
+use credence::wallet::*;
 use credence::*;
 use curve25519_dalek::edwards::CompressedEdwardsY;
 

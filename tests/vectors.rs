@@ -172,27 +172,11 @@ fn predicates() -> Value {
         "bank",
         1,
         vec![
-            attr(
-                "liquidity_eur",
-                AttributeKind::Uint { max: 1_000_000_000 },
-                Category::Financial,
-            ),
-            attr(
-                "on_time_payments",
-                AttributeKind::Uint { max: 1000 },
-                Category::Financial,
-            ),
-            attr(
-                "late_payments",
-                AttributeKind::Uint { max: 1000 },
-                Category::Financial,
-            ),
-            attr(
-                "account_digest",
-                AttributeKind::Uint { max: u64::MAX },
-                Category::Identity,
-            ),
-            attr("valid_until", AttributeKind::Date, Category::Validity),
+            Attribute::uint("liquidity_eur", 1_000_000_000, Category::Financial),
+            Attribute::uint("on_time_payments", 1000, Category::Financial),
+            Attribute::uint("late_payments", 1000, Category::Financial),
+            Attribute::uint("account_digest", u64::MAX, Category::Identity),
+            Attribute::expiry("valid_until"),
         ],
     )
     .unwrap();
@@ -200,12 +184,8 @@ fn predicates() -> Value {
         "court",
         1,
         vec![
-            attr(
-                "outstanding_defaults",
-                AttributeKind::Uint { max: 255 },
-                Category::Judicial,
-            ),
-            attr("valid_until", AttributeKind::Date, Category::Validity),
+            Attribute::uint("outstanding_defaults", 255, Category::Judicial),
+            Attribute::expiry("valid_until"),
         ],
     )
     .unwrap();
@@ -397,7 +377,7 @@ fn stored_predicates_vector_verifies() {
     let from_json: ProofRequest = serde_json::from_value(stored["request_json"].clone()).unwrap();
     assert_eq!(from_json, request);
     assert_eq!(hex::encode(request.digest()), stored["request_digest"]);
-    assert_eq!(request.trusted()[0].keys.len(), 2);
+    assert_eq!(request.trusted()[0].keys().len(), 2);
 
     let p = Presentation::from_bytes(&bytes(&stored, "presentation")).unwrap();
     let verdict = p.verify(&request);
@@ -413,7 +393,7 @@ fn stored_predicates_vector_verifies() {
     let new_key =
         RaterPublicKey::from_bytes(&bytes(&stored, "bank_new_public_key").try_into().unwrap())
             .unwrap();
-    assert_eq!(request.trusted()[0].keys[1], new_key);
+    assert_eq!(request.trusted()[0].keys()[1], new_key);
     let bank = Credential::from_bytes(&bytes(&stored, "bank_credential")).unwrap();
     assert_eq!(bank.key_id(), new_key.key_id());
     bank.verify_signature(&new_key).unwrap();

@@ -14,6 +14,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use credence::rater::*;
+use credence::wallet::*;
 use credence::*;
 use credence_fuzz::unhex;
 use rand_chacha::ChaCha20Rng;
@@ -195,7 +197,7 @@ fn walkthrough(seeds: &mut Seeds, schemas: &[Schema], policies: &[String]) {
                 .purpose("visa fast track")
                 .predicates(predicates);
         for t in &trusted {
-            builder = builder.trust(t.schema.clone(), t.keys.clone());
+            builder = builder.trust(t.schema().clone(), t.keys().to_vec());
         }
         let Ok(request) = builder.build_with_nonce([i; 32]) else {
             continue;

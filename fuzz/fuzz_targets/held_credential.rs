@@ -1,7 +1,7 @@
 //! HeldCredential (secret, binary form only): decode∘encode is the identity.
 #![no_main]
 
-use credence::HeldCredential;
+use credence::wallet::HeldCredential;
 use credence_fuzz::binary;
 use libfuzzer_sys::fuzz_target;
 

@@ -1,7 +1,7 @@
 //! IssuanceRequest: binary and JSON forms.
 #![no_main]
 
-use credence::IssuanceRequest;
+use credence::rater::IssuanceRequest;
 use credence_fuzz::both_forms;
 use libfuzzer_sys::fuzz_target;
 

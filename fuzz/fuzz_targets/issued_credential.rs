@@ -1,7 +1,7 @@
 //! IssuedCredential (secret, binary form only): decode∘encode is the identity.
 #![no_main]
 
-use credence::IssuedCredential;
+use credence::rater::IssuedCredential;
 use credence_fuzz::binary;
 use libfuzzer_sys::fuzz_target;
 

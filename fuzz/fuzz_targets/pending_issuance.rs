@@ -1,7 +1,7 @@
 //! PendingIssuance (secret, binary form only): decode∘encode is the identity.
 #![no_main]
 
-use credence::PendingIssuance;
+use credence::wallet::PendingIssuance;
 use credence_fuzz::binary;
 use libfuzzer_sys::fuzz_target;
 

@@ -2,7 +2,7 @@
 //! its written form, round trips, and grouping into a request's trusted raters.
 #![no_main]
 
-use credence::RaterDescriptor;
+use credence::rater::RaterDescriptor;
 use credence_fuzz::{json, json_round_trip};
 use libfuzzer_sys::fuzz_target;
 
@@ -16,8 +16,10 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(trusted) = RaterDescriptor::trusted_raters(&list) {
             for t in &trusted {
                 // Every key listed for a schema id came from a descriptor of it.
-                for k in &t.keys {
-                    assert!(list.iter().any(|d| d.key() == k && d.schema() == &t.schema));
+                for k in t.keys() {
+                    assert!(list
+                        .iter()
+                        .any(|d| d.key() == k && d.schema() == t.schema()));
                 }
             }
         }

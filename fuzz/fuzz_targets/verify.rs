@@ -4,7 +4,8 @@
 
 use std::sync::OnceLock;
 
-use credence::{verify_batch_with_rng, Presentation, ProofRequest};
+use credence::verifier::verify_batch_with_rng;
+use credence::{Presentation, ProofRequest};
 use libfuzzer_sys::fuzz_target;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;

@@ -2,7 +2,7 @@
 //! wallet saves to a file that loads to a wallet saving to the same file.
 #![no_main]
 
-use credence::Wallet;
+use credence::wallet::Wallet;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
