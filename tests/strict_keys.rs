@@ -130,7 +130,7 @@ fn pending_issuances_and_wallet_files_refuse_bad_keys() {
     let mut wallet = Wallet::generate_with_rng(&mut rng(13));
     let d = RaterDescriptor::new(w.bank.schema.clone(), w.bank.public());
     wallet.request_issuance_with_rng(&d, &mut rng(14));
-    let file = String::from_utf8(wallet.to_json().to_vec()).unwrap();
+    let file = String::from_utf8(wallet.to_json().unwrap().to_vec()).unwrap();
     assert!(Wallet::from_json(file.as_bytes()).is_ok());
 
     for (why, bad) in bad_keys() {

@@ -6,7 +6,8 @@
 //!   list, issuance requests, issued and held credentials, pending issuances, a
 //!   wallet file with used credentials, pending requests, a protected attribute
 //!   and disclosures, requests and presentations;
-//! - the README's policies and a few more covering every clause form.
+//! - the README's policies and a few more covering every clause form;
+//! - the version 1 wallet and rater files kept in `tests/fixtures/v1/`.
 //!
 //! Run from `fuzz/`: `cargo run --example seeds`.
 
@@ -184,7 +185,7 @@ fn walkthrough(seeds: &mut Seeds, schemas: &[Schema], policies: &[String]) {
             .add(issued)
             .expect("the wallet accepts its credentials");
     }
-    seeds.put("wallet", &wallet.to_json());
+    seeds.put("wallet", &wallet.to_json().expect("wallet saves"));
 
     let trusted = RaterDescriptor::trusted_raters(&descriptors).expect("trust list groups");
     for (policy, i) in policies.iter().zip(60u8..) {
@@ -203,7 +204,7 @@ fn walkthrough(seeds: &mut Seeds, schemas: &[Schema], policies: &[String]) {
             continue;
         };
         classify(seeds, &request.to_bytes());
-        if let Ok(p) = wallet.prove_with_rng(&request, true, &mut rng(i)) {
+        if let Ok(p) = wallet.prove_allowing_narrowing_with_rng(&request, &mut rng(i)) {
             classify(seeds, &p.to_bytes());
         }
     }
@@ -212,10 +213,12 @@ fn walkthrough(seeds: &mut Seeds, schemas: &[Schema], policies: &[String]) {
         let request = wallet.request_issuance_with_rng(d, &mut rng(70));
         classify(seeds, &request.to_bytes());
     }
-    seeds.put("wallet", &wallet.to_json());
+    seeds.put("wallet", &wallet.to_json().expect("wallet saves"));
     // Held credentials and pending issuances appear base64url-encoded in the
     // wallet file.
-    if let Ok(Value::Object(file)) = serde_json::from_slice::<Value>(&wallet.to_json()) {
+    if let Ok(Value::Object(file)) =
+        serde_json::from_slice::<Value>(&wallet.to_json().expect("wallet saves"))
+    {
         let mut b64 = Vec::new();
         for list in ["credentials", "pending"] {
             if let Some(Value::Array(items)) = file.get(list) {
@@ -292,6 +295,17 @@ fn main() {
         let v: Value = serde_json::from_str(&fs::read_to_string(f).expect("read vector file"))
             .expect("vector files are JSON");
         from_vectors(&mut seeds, &v);
+    }
+    // Files written by version 1 of the tool, kept as test fixtures.
+    let v1 = repo.join("tests/fixtures/v1");
+    for (file, target) in [
+        ("subject.wallet", "wallet"),
+        ("bank.key", "rater_files"),
+        ("issued.json", "rater_files"),
+    ] {
+        if let Ok(bytes) = fs::read(v1.join(file)) {
+            seeds.put(target, &bytes);
+        }
     }
     let readme = fs::read_to_string(repo.join("README.md")).expect("README.md");
     let (schemas, mut policies) = readme_parts(&readme);
