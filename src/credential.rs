@@ -243,7 +243,7 @@ impl CredentialOpening {
         }
         let holder_blinding = r.scalar("holder blinding")?;
         if values.len() != credential.commitments.len() {
-            return Err(DecodeError::Invalid("opening count".into()));
+            return Err(DecodeError::Malformed("opening count"));
         }
         Ok(CredentialOpening {
             values,

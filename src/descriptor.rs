@@ -84,8 +84,8 @@ impl TryFrom<RawDescriptor> for RaterDescriptor {
     type Error = DecodeError;
     fn try_from(r: RawDescriptor) -> Result<Self, DecodeError> {
         if r.key_id != r.key.key_id().to_string() {
-            return Err(DecodeError::Invalid(
-                "rater descriptor: the key id does not match the key".into(),
+            return Err(DecodeError::Malformed(
+                "rater descriptor: the key id does not match the key",
             ));
         }
         Ok(RaterDescriptor {

@@ -50,9 +50,34 @@ pub enum DecodeError {
         /// The length found.
         found: usize,
     },
-    /// A field holds a value outside its domain.
+    /// A proof request decodes, but is not a valid request (spec §5.1,
+    /// §5.4).
     #[error("invalid {0}")]
-    Invalid(String),
+    Invalid(PolicyError),
+    /// A one-byte code (a kind, a category, a comparison, a width) has no
+    /// meaning.
+    #[error("invalid {what} {code}")]
+    Code {
+        /// What the code selects.
+        what: &'static str,
+        /// The code found.
+        code: u8,
+    },
+    /// The parts of a value do not fit together.
+    #[error("invalid {0}")]
+    Malformed(&'static str),
+    /// A string is not UTF-8.
+    #[error("invalid UTF-8 in {0}")]
+    Utf8(&'static str),
+    /// A date is out of range or not of the form `YYYY-MM-DD`.
+    #[error("invalid {0}")]
+    Date(DateError),
+    /// An identifier is not of the allowed form.
+    #[error("invalid {0}")]
+    Ident(SchemaError),
+    /// An attribute is not written `schema.attribute`.
+    #[error("invalid attribute `{}`: expected schema.attribute", .0.escape_debug())]
+    NotAnAttribute(String),
     /// Base64url text could not be decoded.
     #[error("invalid base64url in {0}")]
     Base64(&'static str),
@@ -62,6 +87,28 @@ pub enum DecodeError {
     /// A schema, or an identifier in it, is invalid.
     #[error("invalid schema: {0}")]
     Schema(SchemaError),
+}
+
+/// Why a date is refused (spec §3.1).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DateError {
+    /// More days after 1970-01-01 than a date holds.
+    #[error("date: {0} days is after 2149-06-06")]
+    AfterMax(u64),
+    /// A calendar day that does not exist, or is out of range.
+    #[error("date {year:04}-{month:02}-{day:02}")]
+    NoSuchDay {
+        /// The year.
+        year: i32,
+        /// The month.
+        month: u8,
+        /// The day.
+        day: u8,
+    },
+    /// Text that is not `YYYY-MM-DD`.
+    #[error("date `{}`: expected YYYY-MM-DD", .0.escape_debug())]
+    Format(String),
 }
 
 /// Why a schema or an identifier is invalid (spec §4.1).

@@ -40,7 +40,8 @@ pub mod fixtures;
 pub use credential::Credential;
 pub use descriptor::{RaterDescriptor, TrustedRater};
 pub use errors::{
-    DecodeError, Error, PolicyError, RequestError, Result, SchemaError, Unusable, ValuesError,
+    DateError, DecodeError, Error, PolicyError, RequestError, Result, SchemaError, Unusable,
+    ValuesError,
 };
 pub use keys::{KeyId, RaterPublicKey};
 pub use policy::{parse_policy, AttrRef, Comparison, Date, ParseError, Predicate, Term};

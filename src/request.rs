@@ -358,7 +358,7 @@ impl Decode for ProofRequest {
             trusted,
             sealed: Derived::default(),
         };
-        req.seal().map_err(|e| DecodeError::Invalid(e.to_string()))
+        req.seal().map_err(DecodeError::Invalid)
     }
 }
 

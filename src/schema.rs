@@ -66,7 +66,12 @@ impl Category {
             2 => Category::Judicial,
             3 => Category::Behavioural,
             4 => Category::Validity,
-            _ => return Err(DecodeError::Invalid(format!("category code {c}"))),
+            code => {
+                return Err(DecodeError::Code {
+                    what: "category code",
+                    code,
+                })
+            }
         })
     }
 }
@@ -363,7 +368,12 @@ impl Decode for Schema {
             let kind = match r.u8()? {
                 0 => AttributeKind::Uint { max: r.u64()? },
                 1 => AttributeKind::Date,
-                k => return Err(DecodeError::Invalid(format!("attribute kind {k}"))),
+                code => {
+                    return Err(DecodeError::Code {
+                        what: "attribute kind",
+                        code,
+                    })
+                }
             };
             let category = Category::from_code(r.u8()?)?;
             attributes.push(Attribute {
@@ -374,7 +384,7 @@ impl Decode for Schema {
         }
         Schema::new(&id, version, attributes).map_err(|e| match e {
             Error::Schema(e) => DecodeError::Schema(e),
-            other => DecodeError::Invalid(other.to_string()),
+            _ => DecodeError::Malformed("schema"),
         })
     }
 }

@@ -217,7 +217,7 @@ impl<'a> Reader<'a> {
     }
     pub fn string(&mut self, what: &'static str, cap: usize) -> Result<String, DecodeError> {
         let b = self.bytes(what, cap)?;
-        String::from_utf8(b.to_vec()).map_err(|_| DecodeError::Invalid(format!("UTF-8 in {what}")))
+        String::from_utf8(b.to_vec()).map_err(|_| DecodeError::Utf8(what))
     }
     pub fn point(&mut self, what: &'static str) -> Result<CompressedRistretto, DecodeError> {
         Ok(self.full_point(what)?.compressed)

@@ -9,7 +9,7 @@ mod parse;
 
 pub use parse::{parse_policy, ParseError};
 
-use crate::errors::DecodeError;
+use crate::errors::{DateError, DecodeError};
 use crate::schema::{check_ident, DATE_MAX};
 use crate::wire::{caps, Decode, Encode, Reader, Writer};
 
@@ -24,11 +24,11 @@ impl Date {
     /// The date `days` days after 1970-01-01.
     ///
     /// # Errors
-    /// [`DecodeError::Invalid`] when `days` is above [`DATE_MAX`].
+    /// [`DecodeError::Date`] when `days` is above [`DATE_MAX`].
     pub fn from_days(days: u64) -> Result<Self, DecodeError> {
         u16::try_from(days)
             .map(Date)
-            .map_err(|_| DecodeError::Invalid(format!("date: {days} days is after 2149-06-06")))
+            .map_err(|_| DecodeError::Date(DateError::AfterMax(days)))
     }
     /// Days since 1970-01-01.
     pub fn days(self) -> u64 {
@@ -37,10 +37,10 @@ impl Date {
     /// The date of a calendar day.
     ///
     /// # Errors
-    /// [`DecodeError::Invalid`] for a day that does not exist or is outside
+    /// [`DecodeError::Date`] for a day that does not exist or is outside
     /// 1970-01-01 to 2149-06-06.
     pub fn from_ymd(year: i32, month: u8, day: u8) -> Result<Self, DecodeError> {
-        let bad = || DecodeError::Invalid(format!("date {year:04}-{month:02}-{day:02}"));
+        let bad = || DecodeError::Date(DateError::NoSuchDay { year, month, day });
         let month = time::Month::try_from(month).map_err(|_| bad())?;
         let d = time::Date::from_calendar_date(year, month, day).map_err(|_| bad())?;
         let days = i64::from(d.to_julian_day()) - i64::from(EPOCH_JULIAN_DAY);
@@ -51,18 +51,14 @@ impl Date {
     /// Parses `YYYY-MM-DD`.
     ///
     /// # Errors
-    /// [`DecodeError::Invalid`] when the text is not such a date in range.
+    /// [`DecodeError::Date`] when the text is not such a date in range.
     pub fn parse(s: &str) -> Result<Self, DecodeError> {
         if s.len() != 10 || !s.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
-            return Err(DecodeError::Invalid(format!(
-                "date `{}`: expected YYYY-MM-DD",
-                s.escape_debug()
-            )));
+            return Err(DecodeError::Date(DateError::Format(s.to_owned())));
         }
         let fmt = time::macros::format_description!("[year]-[month]-[day]");
-        let d = time::Date::parse(s, &fmt).map_err(|_| {
-            DecodeError::Invalid(format!("date `{}`: expected YYYY-MM-DD", s.escape_debug()))
-        })?;
+        let d = time::Date::parse(s, &fmt)
+            .map_err(|_| DecodeError::Date(DateError::Format(s.to_owned())))?;
         Date::from_ymd(d.year(), u8::from(d.month()), d.day())
     }
 }
@@ -109,11 +105,10 @@ impl AttrRef {
     /// `schema.attribute`.
     ///
     /// # Errors
-    /// [`DecodeError::Invalid`] when either part is not an identifier.
+    /// [`DecodeError::Ident`] when either part is not an identifier.
     pub fn new(schema: &str, attribute: &str) -> Result<Self, DecodeError> {
-        check_ident(schema, "schema id").map_err(|e| DecodeError::Invalid(e.to_string()))?;
-        check_ident(attribute, "attribute name")
-            .map_err(|e| DecodeError::Invalid(e.to_string()))?;
+        check_ident(schema, "schema id").map_err(DecodeError::Ident)?;
+        check_ident(attribute, "attribute name").map_err(DecodeError::Ident)?;
         Ok(AttrRef {
             schema: schema.to_owned(),
             attribute: attribute.to_owned(),
@@ -130,14 +125,12 @@ impl AttrRef {
     /// Parses `schema.attribute`.
     ///
     /// # Errors
-    /// [`DecodeError::Invalid`] when the text is not of that form.
+    /// [`DecodeError::NotAnAttribute`] or [`DecodeError::Ident`] when the
+    /// text is not of that form.
     pub fn parse(s: &str) -> Result<Self, DecodeError> {
-        let (a, b) = s.split_once('.').ok_or_else(|| {
-            DecodeError::Invalid(format!(
-                "attribute `{}`: expected schema.attribute",
-                s.escape_debug()
-            ))
-        })?;
+        let (a, b) = s
+            .split_once('.')
+            .ok_or_else(|| DecodeError::NotAnAttribute(s.to_owned()))?;
         AttrRef::new(a, b)
     }
 }
@@ -390,7 +383,12 @@ impl Decode for Predicate {
                 let cmp = match r.u8()? {
                     0 => Comparison::AtLeast,
                     1 => Comparison::AtMost,
-                    c => return Err(DecodeError::Invalid(format!("comparison code {c}"))),
+                    code => {
+                        return Err(DecodeError::Code {
+                            what: "comparison code",
+                            code,
+                        })
+                    }
                 };
                 Predicate::Linear {
                     terms,
@@ -398,7 +396,12 @@ impl Decode for Predicate {
                     threshold: r.i64()?,
                 }
             }
-            k => return Err(DecodeError::Invalid(format!("predicate kind {k}"))),
+            code => {
+                return Err(DecodeError::Code {
+                    what: "predicate kind",
+                    code,
+                })
+            }
         })
     }
 }
@@ -444,6 +447,38 @@ impl fmt::Display for Predicate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::errors::SchemaError;
+
+    #[test]
+    fn decode_errors_are_typed_and_read_as_before() {
+        assert_eq!(
+            Date::from_ymd(2027, 2, 30),
+            Err(DecodeError::Date(DateError::NoSuchDay {
+                year: 2027,
+                month: 2,
+                day: 30
+            }))
+        );
+        assert_eq!(
+            Date::parse("tomorrow").unwrap_err().to_string(),
+            "invalid date `tomorrow`: expected YYYY-MM-DD"
+        );
+        assert_eq!(
+            Date::from_days(70_000),
+            Err(DecodeError::Date(DateError::AfterMax(70_000)))
+        );
+        assert_eq!(
+            AttrRef::parse("bank"),
+            Err(DecodeError::NotAnAttribute("bank".into()))
+        );
+        assert!(matches!(
+            AttrRef::parse("bank.Liquidity"),
+            Err(DecodeError::Ident(SchemaError::BadIdent {
+                what: "attribute name",
+                ..
+            }))
+        ));
+    }
 
     #[test]
     fn dates() {

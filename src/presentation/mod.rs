@@ -116,12 +116,13 @@ impl Decode for Presentation {
         for _ in 0..n {
             let bits = usize::from(r.u8()?);
             if !WIDTHS.contains(&bits) {
-                return Err(DecodeError::Invalid(format!("range proof width {bits}")));
+                return Err(DecodeError::Code {
+                    what: "range proof width",
+                    code: bits as u8,
+                });
             }
             if range_proofs.last().is_some_and(|g| g.bits >= bits) {
-                return Err(DecodeError::Invalid(
-                    "range proof widths out of order".into(),
-                ));
+                return Err(DecodeError::Malformed("range proof widths out of order"));
             }
             let proof = r.bytes("range proof", caps::RANGE_PROOF_LEN)?.to_vec();
             range_proofs.push(RangeGroupProof::received(bits, proof)?);

@@ -33,7 +33,7 @@ impl RangeProofParts {
     /// two scalars; every point decompresses, every scalar is canonical.
     #[allow(non_snake_case)]
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let bad = || DecodeError::Invalid("range proof layout".into());
+        let bad = || DecodeError::Malformed("range proof layout");
         if bytes.len() % 32 != 0 || bytes.len() < 9 * 32 {
             return Err(bad());
         }
