@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_credence");
@@ -39,12 +39,46 @@ pub fn words(line: &str) -> Vec<String> {
     out
 }
 
+/// Runs `f` on the arguments of a command line (see [`words`]).
+fn with_words<T>(line: &str, f: impl FnOnce(&[&str]) -> T) -> T {
+    let args = words(line);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    f(&args)
+}
+
+/// `verifier request` for the consulate's id on 2027-03-01, into `state`.
+pub fn request_line(state: &str, policy: &str) -> String {
+    format!(
+        "verifier request --state {state} --trust trust.json \
+         --verifier-id consulate.example --date 2027-03-01 --policy '{policy}'"
+    )
+}
+
+/// `verifier check` of `presentation` against `request`, in state `consulate`.
+pub fn check_line(trust: &str, request: &str, presentation: &str) -> String {
+    format!("verifier check --state consulate --trust {trust} {request} {presentation}")
+}
+
+/// `wallet prove` from Mei's wallet, without asking, into `out`.
+pub fn prove_line(request: &str, out: &str) -> String {
+    format!("wallet prove --wallet mei.wallet {request} --yes --out {out}")
+}
+
+/// What a command printed, as JSON.
+pub fn stdout_json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// A scratch directory where the tool runs.
 pub struct Scratch {
     pub dir: tempfile::TempDir,
 }
 
 const BANK_SCHEMA: &str = r#"{"id":"bank","version":1,"attributes":[
+  {"name":"liquidity_eur","type":"uint","max":1000000000,"category":"financial"},
+  {"name":"valid_until","type":"date","category":"validity"}]}"#;
+/// The bank's schema republished as version 2 under the same id.
+pub const BANK_SCHEMA_V2: &str = r#"{"id":"bank","version":2,"attributes":[
   {"name":"liquidity_eur","type":"uint","max":1000000000,"category":"financial"},
   {"name":"valid_until","type":"date","category":"validity"}]}"#;
 const COURT_SCHEMA: &str = r#"{"id":"court","version":1,"attributes":[
@@ -60,19 +94,26 @@ impl Scratch {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
-    pub fn run_with_input(&self, args: &[&str], input: Option<&str>) -> Output {
-        let mut child = Command::new(BIN)
-            .args(args)
+    /// The binary, to run here with no input and its output captured.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
             .current_dir(self.dir.path())
-            .stdin(if input.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::piped());
+        c
+    }
+    /// Starts a command line (see [`words`]) without waiting for it.
+    pub fn spawn_line(&self, line: &str) -> Child {
+        with_words(line, |args| self.command(args).spawn().unwrap())
+    }
+    pub fn run_with_input(&self, args: &[&str], input: Option<&str>) -> Output {
+        let mut command = self.command(args);
+        if input.is_some() {
+            command.stdin(Stdio::piped());
+        }
+        let mut child = command.spawn().unwrap();
         if let Some(text) = input {
             use std::io::Write;
             child
@@ -89,15 +130,11 @@ impl Scratch {
     }
     /// Runs a command line (see [`words`]).
     pub fn run_line(&self, line: &str) -> Output {
-        let args = words(line);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        self.run(&args)
+        with_words(line, |args| self.run(args))
     }
     /// Runs a command line that must succeed (see [`Scratch::ok`]).
     pub fn ok_line(&self, line: &str, stdout_to: Option<&str>) {
-        let args = words(line);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        self.ok(&args, stdout_to)
+        with_words(line, |args| self.ok(args, stdout_to))
     }
     /// Runs a command that must succeed, and writes its standard output to
     /// `stdout_to` when given.
@@ -118,58 +155,67 @@ impl Scratch {
     pub fn read(&self, name: &str) -> Vec<u8> {
         std::fs::read(self.path(name)).unwrap()
     }
+    pub fn read_to_string(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap()
+    }
+
+    /// A rater `name` with `schema`: `name.schema.json`, `name.key` and
+    /// `name.pub.json`.
+    pub fn rater(&self, name: &str, schema: &str) {
+        self.write(&format!("{name}.schema.json"), schema.as_bytes());
+        self.ok_line(
+            &format!("rater init --schema {name}.schema.json --key {name}.key"),
+            Some(&format!("{name}.pub.json")),
+        );
+    }
+
+    /// A trust list `file` of the public keys of `raters`.
+    pub fn trust(&self, file: &str, raters: &[&str]) {
+        let keys: Vec<String> = raters
+            .iter()
+            .map(|r| self.read_to_string(&format!("{r}.pub.json")))
+            .collect();
+        self.write(file, format!("[{}]", keys.join(",")).as_bytes());
+    }
+
+    /// `wallet` asks `rater` for credentials (the request in `req`); the rater
+    /// issues a batch of `batch` with `set`, valid until 2027-12-31, into
+    /// `cred`, not yet added.
+    pub fn issue(&self, wallet: &str, rater: &str, req: &str, set: &str, batch: usize, cred: &str) {
+        self.ok_line(
+            &format!("wallet request --wallet {wallet} --rater {rater}.pub.json"),
+            Some(req),
+        );
+        self.ok_line(
+            &format!(
+                "rater issue --key {rater}.key --request {req} --set {set} \
+                 --valid-until 2027-12-31 --batch {batch} --out {cred}"
+            ),
+            None,
+        );
+    }
+
+    /// The bank and the court as raters, and `trust.json` trusting both.
+    fn raters() -> Self {
+        let s = Scratch::new();
+        s.rater("bank", BANK_SCHEMA);
+        s.rater("court", COURT_SCHEMA);
+        s.trust("trust.json", &["bank", "court"]);
+        s
+    }
 
     /// Two raters, a trust list, and Mei's wallet with a pending bank request
     /// whose credentials are in `mei-bank.cred.json`, not yet added.
     pub fn world() -> Self {
-        let s = Scratch::new();
-        s.write("bank.schema.json", BANK_SCHEMA.as_bytes());
-        s.write("court.schema.json", COURT_SCHEMA.as_bytes());
-        for r in ["bank", "court"] {
-            let schema = format!("{r}.schema.json");
-            let key = format!("{r}.key");
-            let public = format!("{r}.pub.json");
-            s.ok(
-                &["rater", "init", "--schema", &schema, "--key", &key],
-                Some(&public),
-            );
-        }
-        let trust = format!(
-            "[{},{}]",
-            String::from_utf8(s.read("bank.pub.json")).unwrap(),
-            String::from_utf8(s.read("court.pub.json")).unwrap()
-        );
-        s.write("trust.json", trust.as_bytes());
-        s.ok(&["wallet", "init", "--wallet", "mei.wallet"], None);
-        s.ok(
-            &[
-                "wallet",
-                "request",
-                "--wallet",
-                "mei.wallet",
-                "--rater",
-                "bank.pub.json",
-            ],
-            Some("mei-bank.req.json"),
-        );
-        s.ok(
-            &[
-                "rater",
-                "issue",
-                "--key",
-                "bank.key",
-                "--request",
-                "mei-bank.req.json",
-                "--set",
-                "liquidity_eur=9000",
-                "--valid-until",
-                "2027-12-31",
-                "--batch",
-                "2",
-                "--out",
-                "mei-bank.cred.json",
-            ],
-            None,
+        let s = Scratch::raters();
+        s.ok_line("wallet init --wallet mei.wallet", None);
+        s.issue(
+            "mei.wallet",
+            "bank",
+            "mei-bank.req.json",
+            "liquidity_eur=9000",
+            2,
+            "mei-bank.cred.json",
         );
         s
     }
@@ -177,32 +223,53 @@ impl Scratch {
     /// Mei holds her bank credentials; the consulate issued `visa.req.json`.
     pub fn with_request() -> Self {
         let s = Scratch::world();
-        s.ok(
-            &[
-                "wallet",
-                "add",
-                "--wallet",
-                "mei.wallet",
-                "mei-bank.cred.json",
-            ],
-            None,
-        );
-        s.ok(
-            &[
-                "verifier",
-                "request",
-                "--state",
-                "consulate",
-                "--trust",
-                "trust.json",
-                "--verifier-id",
-                "consulate.example",
-                "--date",
-                "2027-03-01",
-                "--policy",
-                "bank.liquidity_eur >= 5000",
-            ],
+        s.ok_line("wallet add --wallet mei.wallet mei-bank.cred.json", None);
+        s.ok_line(
+            &request_line("consulate", "bank.liquidity_eur >= 5000"),
             Some("visa.req.json"),
+        );
+        s
+    }
+
+    /// Two raters, a trust list, and Mei's wallet holding 4 bank and 4 court
+    /// credentials.
+    pub fn stocked() -> Self {
+        let s = Scratch::raters();
+        s.ok_line("wallet init --wallet mei.wallet", None);
+        for (r, set) in [
+            ("bank", "liquidity_eur=9000"),
+            ("court", "outstanding_defaults=0"),
+        ] {
+            let (req, cred) = (format!("{r}.req.json"), format!("{r}.cred.json"));
+            s.issue("mei.wallet", r, &req, set, 4, &cred);
+            s.ok_line(&format!("wallet add --wallet mei.wallet {cred}"), None);
+        }
+        s
+    }
+
+    /// A bank rater, `trust.json`, and a wallet `w.wallet` with `held`
+    /// credentials of one batch, plus a pending request whose batch of one is
+    /// in `next.cred.json`, not added; a shop's request `ask.json`.
+    pub fn shop(held: usize) -> Self {
+        let s = Scratch::new();
+        s.rater("bank", BANK_SCHEMA);
+        s.trust("trust.json", &["bank"]);
+        s.ok_line("wallet init --wallet w.wallet", None);
+        for (file, count) in [("first.cred.json", held), ("next.cred.json", 1)] {
+            s.issue(
+                "w.wallet",
+                "bank",
+                "req.json",
+                "liquidity_eur=9000",
+                count,
+                file,
+            );
+        }
+        s.ok_line("wallet add --wallet w.wallet first.cred.json", None);
+        s.ok_line(
+            "verifier request --state state --trust trust.json --verifier-id shop.example \
+             --date 2027-03-01 --policy 'bank.liquidity_eur >= 5000'",
+            Some("ask.json"),
         );
         s
     }
@@ -250,9 +317,7 @@ pub fn fails_cleanly(s: &Scratch, code: i32, args: &[&str]) -> String {
 
 /// [`fails_cleanly`] for a command line (see [`words`]).
 pub fn fails_cleanly_line(s: &Scratch, code: i32, line: &str) -> String {
-    let args = words(line);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    fails_cleanly(s, code, &args)
+    with_words(line, |args| fails_cleanly(s, code, args))
 }
 
 /// Runs each command line of `cases`, each of which must fail cleanly with
