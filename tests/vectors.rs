@@ -17,6 +17,26 @@ fn seeded(n: u8) -> ChaCha20Rng {
     ChaCha20Rng::from_seed([n; 32])
 }
 
+/// Issues one credential of `schema` to `link`, the issuance request and the
+/// issuance both drawing from ChaCha20 seeded with 32 bytes of `seed`:
+/// the request, the issued credential's encoding, and the held credential.
+fn issue_one(
+    rater: &RaterSigningKey,
+    schema: &Schema,
+    link: &LinkSecret,
+    values: &[(&str, u64)],
+    seed: u8,
+) -> (IssuanceRequest, Vec<u8>, HeldCredential) {
+    let mut rng = seeded(seed);
+    let (request, pending) = link.issuance_request_with_rng(&rater.public_key(), schema, &mut rng);
+    let issued = rater
+        .issue_with_rng(schema, &request, values, 1, &mut rng)
+        .unwrap();
+    let bytes = issued[0].to_bytes().to_vec();
+    let mut held = pending.accept(link, schema, issued).unwrap();
+    (request, bytes, held.remove(0))
+}
+
 /// Builds the consulate vector: every object from fixed seeds.
 fn consulate() -> Value {
     let bank_schema = Schema::new(
@@ -42,40 +62,12 @@ fn consulate() -> Value {
     let link = LinkSecret::generate(&mut seeded(3));
     let until = Date::parse("2027-12-31").unwrap().days();
 
-    let mut rng = seeded(4);
-    let (bank_req, bank_pending) =
-        link.issuance_request_with_rng(&bank.public_key(), &bank_schema, &mut rng);
-    let bank_issued = bank
-        .issue_with_rng(
-            &bank_schema,
-            &bank_req,
-            &[("liquidity_eur", 12_000), ("valid_until", until)],
-            1,
-            &mut rng,
-        )
-        .unwrap();
-    let issued_bytes = bank_issued[0].to_bytes().to_vec();
-    let mut held = bank_pending
-        .accept(&link, &bank_schema, bank_issued)
-        .unwrap();
-
-    let mut rng = seeded(5);
-    let (court_req, court_pending) =
-        link.issuance_request_with_rng(&court.public_key(), &court_schema, &mut rng);
-    let court_issued = court
-        .issue_with_rng(
-            &court_schema,
-            &court_req,
-            &[("outstanding_defaults", 0), ("valid_until", until)],
-            1,
-            &mut rng,
-        )
-        .unwrap();
-    held.extend(
-        court_pending
-            .accept(&link, &court_schema, court_issued)
-            .unwrap(),
-    );
+    let bank_values = [("liquidity_eur", 12_000), ("valid_until", until)];
+    let (bank_req, issued_bytes, bank_held) =
+        issue_one(&bank, &bank_schema, &link, &bank_values, 4);
+    let court_values = [("outstanding_defaults", 0), ("valid_until", until)];
+    let (_, _, court_held) = issue_one(&court, &court_schema, &link, &court_values, 5);
+    let held = [bank_held, court_held];
 
     let request = ProofRequest::builder("consulate.example", Date::parse("2027-03-01").unwrap())
         .purpose("visa fast track")
@@ -203,28 +195,11 @@ fn predicates() -> Value {
     ];
     let court_values = [("outstanding_defaults", 0), ("valid_until", until)];
 
-    let mut rng = seeded(0x15);
-    let (bank_req, bank_pending) =
-        link.issuance_request_with_rng(&bank_new.public_key(), &bank_schema, &mut rng);
-    let bank_issued = bank_new
-        .issue_with_rng(&bank_schema, &bank_req, &bank_values, 1, &mut rng)
-        .unwrap();
-    let bank_issued_bytes = bank_issued[0].to_bytes().to_vec();
-    let mut held = bank_pending
-        .accept(&link, &bank_schema, bank_issued)
-        .unwrap();
-    let mut rng = seeded(0x16);
-    let (court_req, court_pending) =
-        link.issuance_request_with_rng(&court.public_key(), &court_schema, &mut rng);
-    let court_issued = court
-        .issue_with_rng(&court_schema, &court_req, &court_values, 1, &mut rng)
-        .unwrap();
-    let court_issued_bytes = court_issued[0].to_bytes().to_vec();
-    held.extend(
-        court_pending
-            .accept(&link, &court_schema, court_issued)
-            .unwrap(),
-    );
+    let (bank_req, bank_issued_bytes, bank_held) =
+        issue_one(&bank_new, &bank_schema, &link, &bank_values, 0x15);
+    let (court_req, court_issued_bytes, court_held) =
+        issue_one(&court, &court_schema, &link, &court_values, 0x16);
+    let held = [bank_held, court_held];
 
     let r = |s: &str| AttrRef::parse(s).unwrap();
     let predicates = vec![
