@@ -84,10 +84,11 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    /// A file of a directory store is not in the format of spec/wallet.md §8.
+    /// A file of a directory store, or a record in a database file, is not
+    /// in the format of spec/wallet.md §8.
     #[error("{} is not a valid verifier state file", .path.display())]
     Corrupt {
-        /// The file.
+        /// The file (of a database store: the database's file).
         path: PathBuf,
     },
     /// Another implementation's failure (a database error, say).

@@ -1,0 +1,434 @@
+//! A [`NonceStore`] in one SQLite file (spec/wallet.md §8.4).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use credence::verifier::{
+    Attempt, NonceStore, RequestRecord, RequestTerms, Settlement, StoreError,
+};
+use credence::ProofRequest;
+use rusqlite::types::ValueRef;
+use rusqlite::{named_params, Connection, TransactionBehavior};
+
+/// The schema version this build creates and reads, kept in the database's
+/// `PRAGMA user_version`.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How long an operation waits for another connection's write lock before it
+/// fails, unless [`SqliteNonceStore::open_with_busy_timeout`] says otherwise.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The migrations, in order: migration `i` takes the schema from version `i`
+/// to version `i + 1`.
+const MIGRATIONS: [&str; 1] = [
+    // Version 1 (spec/wallet.md §8.4).
+    "CREATE TABLE credence_requests (
+         nonce        BLOB    NOT NULL PRIMARY KEY CHECK (length(nonce) = 32),
+         digest       BLOB    NOT NULL CHECK (length(digest) = 32),
+         request      BLOB    NOT NULL,
+         issued_at    INTEGER NOT NULL CHECK (issued_at >= 0),
+         expires_at   INTEGER NOT NULL CHECK (expires_at >= 0),
+         max_failures INTEGER NOT NULL CHECK (max_failures BETWEEN 0 AND 4294967295),
+         failures     INTEGER NOT NULL DEFAULT 0 CHECK (failures BETWEEN 0 AND max_failures),
+         spent        INTEGER NOT NULL DEFAULT 0 CHECK (spent IN (0, 1))
+     ) STRICT, WITHOUT ROWID;
+     CREATE INDEX credence_requests_expires_at ON credence_requests (expires_at);",
+];
+
+// The last migration reaches the current version.
+const _: () = assert!(SCHEMA_VERSION == MIGRATIONS.len() as i64);
+
+/// Records a request; a nonce already recorded changes no row.
+const RECORD: &str = "INSERT INTO credence_requests
+         (nonce, digest, request, issued_at, expires_at, max_failures)
+     VALUES (:nonce, :digest, :request, :issued_at, :expires_at, :max_failures)
+     ON CONFLICT (nonce) DO NOTHING";
+
+/// Settles one attempt: the single atomic check-and-set of spec/wallet.md
+/// §8.2 step 5. A row comes back only when the attempt was recorded.
+const SETTLE: &str = "UPDATE credence_requests
+        SET spent = spent OR :satisfied,
+            failures = failures + CASE WHEN :satisfied THEN 0 ELSE 1 END
+      WHERE nonce = :nonce AND spent = 0
+        AND expires_at > :now AND failures < max_failures
+     RETURNING failures, spent";
+
+/// A request's terms and state.
+const SELECT: &str = "SELECT digest, issued_at, expires_at, max_failures, failures, spent
+       FROM credence_requests WHERE nonce = :nonce";
+
+/// A request's canonical bytes and digest.
+const SELECT_REQUEST: &str = "SELECT request, digest FROM credence_requests WHERE nonce = :nonce";
+
+/// Forgets the requests expired at `:now`.
+const FORGET_EXPIRED: &str = "DELETE FROM credence_requests WHERE expires_at <= :now";
+
+/// Why a [`SqliteNonceStore`] failed; it reaches callers as
+/// [`StoreError::Backend`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SqliteError {
+    /// SQLite reported an error.
+    #[error("SQLite nonce store {}: cannot {action}: {source}", .path.display())]
+    Sqlite {
+        /// What was being done: `open`, `migrate`, `record`, `settle`, …
+        action: &'static str,
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database has a schema version this build does not know (a newer
+    /// build created it).
+    #[error(
+        "SQLite nonce store {}: schema version {found} is not one this build knows \
+         (up to {SCHEMA_VERSION})",
+        .path.display()
+    )]
+    SchemaVersion {
+        /// The database file.
+        path: PathBuf,
+        /// The version found in the file.
+        found: i64,
+    },
+    /// The database could not be put in write-ahead-log mode.
+    #[error("SQLite nonce store {}: journal mode is {mode}, not WAL", .path.display())]
+    JournalMode {
+        /// The database file.
+        path: PathBuf,
+        /// The journal mode SQLite kept.
+        mode: String,
+    },
+    /// A time is beyond what the store can hold (2^63 - 1 seconds since
+    /// 1970-01-01 UTC); nothing was recorded.
+    #[error("SQLite nonce store: {what} is beyond 2^63 - 1 seconds")]
+    OutOfRange {
+        /// Which term: `issued_at` or `expires_at`.
+        what: &'static str,
+    },
+}
+
+/// A [`NonceStore`] in one SQLite file (spec/wallet.md §8.4): a table
+/// `credence_requests` with one row per request, created on open.
+///
+/// The file is in write-ahead-log mode with `synchronous = FULL`, so that a
+/// recorded request or a spent nonce survives a crash or a power loss once
+/// the call returned. Any number of handles, in one process or in several,
+/// can open the same file: each decision is one conditional `UPDATE` that
+/// SQLite runs under its write lock, so of concurrent satisfied attempts for
+/// one nonce exactly one is told [`Settlement::Spent`]. A handle waits up to
+/// its busy timeout for another connection's write lock.
+///
+/// One handle holds one connection behind a mutex: it is `Send + Sync`, and a
+/// `Verifier<SqliteNonceStore>` can be shared by threads, whose calls on it
+/// then take turns.
+///
+/// # Example
+/// ```
+/// use credence::verifier::NonceStore;
+/// use credence_verifier::SqliteNonceStore;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = tempfile::tempdir()?;
+/// let store = SqliteNonceStore::open(dir.path().join("verifier.sqlite"))?;
+/// assert_eq!(store.lookup(&[7; 32])?, None);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct SqliteNonceStore {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+/// An integer column as an integer of type `T`; anything else is a corrupt
+/// row.
+fn int_column<T: TryFrom<i64>>(row: &rusqlite::Row<'_>, i: usize) -> Option<T> {
+    match row.get_ref(i) {
+        Ok(ValueRef::Integer(v)) => T::try_from(v).ok(),
+        _ => None,
+    }
+}
+
+/// A blob column, if it is one.
+fn blob_column<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Option<&'r [u8]> {
+    match row.get_ref(i) {
+        Ok(ValueRef::Blob(b)) => Some(b),
+        _ => None,
+    }
+}
+
+/// A `spent` column: 0 or 1.
+fn flag_column(row: &rusqlite::Row<'_>, i: usize) -> Option<bool> {
+    match int_column::<i64>(row, i)? {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
+
+/// A time as the store holds it.
+fn db_time(t: u64, what: &'static str) -> Result<i64, StoreError> {
+    i64::try_from(t).map_err(|_| StoreError::Backend(Box::new(SqliteError::OutOfRange { what })))
+}
+
+impl SqliteNonceStore {
+    /// Opens (or creates) the store in the file `path`, with a busy timeout
+    /// of [`DEFAULT_BUSY_TIMEOUT`].
+    ///
+    /// # Errors
+    /// As [`SqliteNonceStore::open_with_busy_timeout`].
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self, StoreError> {
+        Self::open_with_busy_timeout(path, DEFAULT_BUSY_TIMEOUT)
+    }
+
+    /// Opens (or creates) the store in the file `path`: puts it in WAL mode
+    /// with `synchronous = FULL`, and creates or migrates its schema to
+    /// [`SCHEMA_VERSION`] (in one transaction, so that processes opening a
+    /// new file together create it once). Operations wait up to
+    /// `busy_timeout` for another connection's write lock.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] with a [`SqliteError`]: the file cannot be
+    /// opened or created, is not an SQLite database, cannot be put in WAL
+    /// mode, or has a schema version this build does not know.
+    pub fn open_with_busy_timeout(
+        path: impl Into<PathBuf>,
+        busy_timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        let path = path.into();
+        let sqlite = |action| {
+            let path = path.clone();
+            move |source| {
+                StoreError::Backend(Box::new(SqliteError::Sqlite {
+                    action,
+                    path,
+                    source,
+                }))
+            }
+        };
+        let mut conn = Connection::open(&path).map_err(sqlite("open"))?;
+        conn.busy_timeout(busy_timeout).map_err(sqlite("open"))?;
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(sqlite("set the journal mode of"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(Box::new(SqliteError::JournalMode {
+                path,
+                mode,
+            })));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sqlite("set synchronous = FULL on"))?;
+
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite("migrate"))?;
+        let found: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(sqlite("migrate"))?;
+        let from = usize::try_from(found)
+            .ok()
+            .filter(|&v| v <= MIGRATIONS.len())
+            .ok_or_else(|| {
+                StoreError::Backend(Box::new(SqliteError::SchemaVersion {
+                    path: path.clone(),
+                    found,
+                }))
+            })?;
+        if from < MIGRATIONS.len() {
+            for migration in &MIGRATIONS[from..] {
+                tx.execute_batch(migration).map_err(sqlite("migrate"))?;
+            }
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(sqlite("migrate"))?;
+        }
+        tx.commit().map_err(sqlite("migrate"))?;
+        Ok(SqliteNonceStore {
+            path,
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The request recorded with `nonce`, if any, decoded from the canonical
+    /// bytes the store keeps.
+    ///
+    /// # Errors
+    /// A backend error; [`StoreError::Corrupt`] when the bytes do not decode
+    /// to a request with this nonce and the recorded digest.
+    pub fn request(&self, nonce: &[u8; 32]) -> Result<Option<ProofRequest>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(SELECT_REQUEST)
+            .map_err(self.sqlite("read"))?;
+        let mut rows = stmt
+            .query(named_params! {":nonce": &nonce[..]})
+            .map_err(self.sqlite("read"))?;
+        let Some(row) = rows.next().map_err(self.sqlite("read"))? else {
+            return Ok(None);
+        };
+        let request = blob_column(row, 0)
+            .and_then(|b| ProofRequest::from_bytes(b).ok())
+            .ok_or_else(|| self.corrupt())?;
+        let digest = blob_column(row, 1).ok_or_else(|| self.corrupt())?;
+        if request.nonce() != nonce || request.digest()[..] != *digest {
+            return Err(self.corrupt());
+        }
+        Ok(Some(request))
+    }
+
+    /// Forgets every request expired at `now` (seconds since 1970-01-01
+    /// UTC), and returns how many. A presentation for a forgotten request is
+    /// then refused as not issued by this verifier.
+    ///
+    /// # Errors
+    /// A backend error; then nothing was forgotten.
+    pub fn forget_expired(&self, now: u64) -> Result<usize, StoreError> {
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(FORGET_EXPIRED)
+            .map_err(self.sqlite("forget expired requests in"))?;
+        stmt.execute(named_params! {":now": now})
+            .map_err(self.sqlite("forget expired requests in"))
+    }
+
+    /// The connection. Every change is one statement in its own transaction,
+    /// so a panic while it was held cannot have left a change half made.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn sqlite(&self, action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+        move |source| {
+            StoreError::Backend(Box::new(SqliteError::Sqlite {
+                action,
+                path: self.path.clone(),
+                source,
+            }))
+        }
+    }
+
+    fn corrupt(&self) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.clone(),
+        }
+    }
+
+    /// The record of `nonce`, read on `conn`.
+    fn select(
+        &self,
+        conn: &Connection,
+        nonce: &[u8; 32],
+    ) -> Result<Option<RequestRecord>, StoreError> {
+        let mut stmt = conn.prepare_cached(SELECT).map_err(self.sqlite("read"))?;
+        let mut rows = stmt
+            .query(named_params! {":nonce": &nonce[..]})
+            .map_err(self.sqlite("read"))?;
+        let Some(row) = rows.next().map_err(self.sqlite("read"))? else {
+            return Ok(None);
+        };
+        let record = (|| {
+            Some(RequestRecord {
+                terms: RequestTerms {
+                    digest: blob_column(row, 0)?.try_into().ok()?,
+                    issued_at: int_column(row, 1)?,
+                    expires_at: int_column(row, 2)?,
+                    max_failures: int_column(row, 3)?,
+                },
+                failures: int_column(row, 4)?,
+                spent: flag_column(row, 5)?,
+            })
+        })();
+        record.map(Some).ok_or_else(|| self.corrupt())
+    }
+}
+
+impl NonceStore for SqliteNonceStore {
+    fn record(&self, request: &ProofRequest, terms: &RequestTerms) -> Result<(), StoreError> {
+        let issued_at = db_time(terms.issued_at, "issued_at")?;
+        let expires_at = db_time(terms.expires_at, "expires_at")?;
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(RECORD).map_err(self.sqlite("record"))?;
+        let inserted = stmt
+            .execute(named_params! {
+                ":nonce": &request.nonce()[..],
+                ":digest": &terms.digest[..],
+                ":request": request.to_bytes(),
+                ":issued_at": issued_at,
+                ":expires_at": expires_at,
+                ":max_failures": i64::from(terms.max_failures),
+            })
+            .map_err(self.sqlite("record"))?;
+        if inserted == 0 {
+            return Err(StoreError::NonceExists);
+        }
+        Ok(())
+    }
+
+    fn lookup(&self, nonce: &[u8; 32]) -> Result<Option<RequestRecord>, StoreError> {
+        let conn = self.lock();
+        self.select(&conn, nonce)
+    }
+
+    fn settle(
+        &self,
+        nonce: &[u8; 32],
+        attempt: Attempt,
+        now: u64,
+    ) -> Result<Settlement, StoreError> {
+        let satisfied = attempt == Attempt::Satisfied;
+        // Every recorded time fits in an i64, so a later `now` decides as
+        // the latest one the store can hold.
+        let now_db = i64::try_from(now).unwrap_or(i64::MAX);
+        let conn = self.lock();
+        let updated = {
+            let mut stmt = conn.prepare_cached(SETTLE).map_err(self.sqlite("settle"))?;
+            let mut rows = stmt
+                .query(named_params! {
+                    ":nonce": &nonce[..],
+                    ":satisfied": i64::from(satisfied),
+                    ":now": now_db,
+                })
+                .map_err(self.sqlite("settle"))?;
+            let first = rows
+                .next()
+                .map_err(self.sqlite("settle"))?
+                .map(|row| (int_column::<u32>(row, 0), flag_column(row, 1)));
+            // The statement commits when it runs to its end: step it there,
+            // so that a failed commit is an error here and never a `Spent`.
+            while rows.next().map_err(self.sqlite("settle"))?.is_some() {}
+            first
+        };
+        match (updated, attempt) {
+            (Some((_, Some(true))), Attempt::Satisfied) => return Ok(Settlement::Spent),
+            (Some((Some(failures), Some(false))), Attempt::Rejected) => {
+                return Ok(Settlement::Counted { failures })
+            }
+            (Some(_), _) => return Err(self.corrupt()),
+            (None, _) => {}
+        }
+        // No row was updated: the request is unknown, or in one of its final
+        // states, which a read tells apart.
+        let Some(r) = self.select(&conn, nonce)? else {
+            return Ok(Settlement::Unknown);
+        };
+        Ok(if r.spent {
+            Settlement::Replayed
+        } else if now >= r.terms.expires_at {
+            Settlement::Expired
+        } else if r.failures >= r.terms.max_failures {
+            Settlement::Closed
+        } else {
+            // Open now, so recorded after the update ran: unknown then, and
+            // nothing was recorded for this attempt.
+            Settlement::Unknown
+        })
+    }
+}
