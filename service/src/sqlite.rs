@@ -9,7 +9,7 @@ use credence::verifier::{
 };
 use credence::ProofRequest;
 use rusqlite::types::ValueRef;
-use rusqlite::{named_params, Connection, TransactionBehavior};
+use rusqlite::{named_params, Connection, OpenFlags, TransactionBehavior};
 
 /// The schema version this build creates and reads, kept in the database's
 /// `PRAGMA user_version`.
@@ -208,7 +208,12 @@ impl SqliteNonceStore {
                 }))
             }
         };
-        let mut conn = Connection::open(&path).map_err(sqlite("open"))?;
+        // A plain file name: no `file:` URIs, no shared cache; the mutex
+        // around the connection serialises its users.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(&path, flags).map_err(sqlite("open"))?;
         conn.busy_timeout(busy_timeout).map_err(sqlite("open"))?;
         let mode: String = conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
