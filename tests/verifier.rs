@@ -595,3 +595,60 @@ fn memory_store_forgets_expired_requests() {
         Err(VerifierError::UnknownRequest)
     ));
 }
+
+#[test]
+fn a_batch_is_checked_and_settled_like_presentations_one_by_one() {
+    let w = World::new();
+    each_store(|store, _| {
+        let v = verifier(&w, store).with_max_failures(1);
+        let a = ask(&v, POLICY);
+        let b = ask(&v, POLICY);
+        let c = ask(&v, "court.outstanding_defaults == 0");
+        let pa = answer(&w, &a);
+        let pb = answer(&w, &b);
+        // A presentation made for `c`'s nonce, shown for `b`: rejected.
+        let wrong = answer(&w, &c);
+        let stranger = Verifier::new("bikes.example", descriptors(&w), MemoryNonceStore::new())
+            .unwrap();
+        let foreign = ask(&stranger, POLICY);
+        let pf = answer(&w, &foreign);
+        let results = v
+            .check_batch(&[
+                (&a, &pa),
+                (&a, &pa),
+                (&b, &wrong),
+                (&b, &pb),
+                (&foreign, &pf),
+                (&c, &wrong),
+            ])
+            .unwrap();
+        assert_eq!(results.len(), 6);
+        let verdicts: Vec<Option<&Verdict>> = results.iter().map(|r| r.as_ref().ok()).collect();
+        // The first of two identical satisfying presentations spends the
+        // nonce; the second is a replay.
+        assert!(verdicts[0].unwrap().is_satisfied());
+        assert_eq!(reason(verdicts[1].unwrap()), Rejection::Replayed);
+        // A rejected presentation is counted; with a cap of one, the next
+        // presentation for that request finds it closed, even a good one.
+        assert_eq!(reason(verdicts[2].unwrap()), Rejection::RequestMismatch);
+        assert_eq!(reason(verdicts[3].unwrap()), Rejection::Closed);
+        // A request this verifier never issued: an error for that item only.
+        assert!(matches!(results[4], Err(VerifierError::UnknownRequest)));
+        assert!(verdicts[5].unwrap().is_satisfied());
+        let state = |r: &ProofRequest| {
+            let rec = v.store().lookup(r.nonce()).unwrap().unwrap();
+            (rec.spent, rec.failures)
+        };
+        assert_eq!(state(&a), (true, 0));
+        assert_eq!(state(&b), (false, 1));
+        assert_eq!(state(&c), (true, 0));
+        // The same presentations one by one, on fresh requests, give the
+        // same verdicts.
+        let a2 = ask(&v, POLICY);
+        let pa2 = answer(&w, &a2);
+        assert!(v.check(&a2, &pa2).unwrap().is_satisfied());
+        assert_eq!(reason(&v.check(&a2, &pa2).unwrap()), Rejection::Replayed);
+        // An empty batch settles nothing.
+        assert!(v.check_batch(&[]).unwrap().is_empty());
+    });
+}

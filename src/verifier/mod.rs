@@ -46,7 +46,8 @@ pub use crate::presentation::verify_batch_parallel;
 pub use crate::presentation::{verify_batch, verify_batch_with_rng};
 pub use dir::DirNonceStore;
 pub use store::{
-    Attempt, MemoryNonceStore, NonceStore, RequestRecord, RequestTerms, Settlement, StoreError,
+    Attempt, MemoryNonceStore, NonceStore, RequestRecord, RequestTerms, Settlement, Settling,
+    StoreError,
 };
 
 /// How long a request can be answered unless the verifier says otherwise:
@@ -203,43 +204,150 @@ impl<S: NonceStore> Verifier<S> {
         presentation: &Presentation,
         now: SystemTime,
     ) -> Result<Verdict, VerifierError> {
+        self.check_batch_at(&[(request, presentation)], now)?
+            .pop()
+            .unwrap_or(Err(VerifierError::UnknownRequest))
+    }
+
+    /// Checks presentations that arrived together, each against its
+    /// request, as [`Verifier::check`] checks one: the presentations are
+    /// verified in one batch ([`verify_batch`]; a failing batch still gives
+    /// each presentation its own verdict), and their outcomes are settled in
+    /// one call of [`NonceStore::settle_batch`], in the order of `items` (of
+    /// two satisfying presentations for one request, the first spends the
+    /// nonce and the second is a replay).
+    ///
+    /// # Errors
+    /// The outer error is a store failure ([`VerifierError::Store`]) or a
+    /// clock before 1970: then no presentation of the batch must be
+    /// accepted. Otherwise there is one result per item, in order, whose
+    /// error is [`VerifierError::UnknownRequest`],
+    /// [`VerifierError::RequestDiffers`] or [`VerifierError::OtherVerifier`]
+    /// as for [`Verifier::check`] (nothing recorded for that item).
+    pub fn check_batch(
+        &self,
+        items: &[(&ProofRequest, &Presentation)],
+    ) -> Result<Vec<Result<Verdict, VerifierError>>, VerifierError> {
+        self.check_batch_at(items, SystemTime::now())
+    }
+
+    /// [`Verifier::check_batch`] at time `now`.
+    ///
+    /// # Errors
+    /// As [`Verifier::check_batch`].
+    pub fn check_batch_at(
+        &self,
+        items: &[(&ProofRequest, &Presentation)],
+        now: SystemTime,
+    ) -> Result<Vec<Result<Verdict, VerifierError>>, VerifierError> {
         let now = unix(now)?;
-        let record = self
-            .store
-            .lookup(request.nonce())?
-            .ok_or(VerifierError::UnknownRequest)?;
+        // What becomes of each item: decided now, or the `i`th verified.
+        enum Fate {
+            Decided(Result<Verdict, VerifierError>),
+            Verify(usize),
+        }
+        let mut fates = Vec::with_capacity(items.len());
+        let mut pending: Vec<(&ProofRequest, &Presentation)> = Vec::new();
+        for &(request, presentation) in items {
+            fates.push(match self.admit(request, now)? {
+                Admission::Verify => {
+                    pending.push((request, presentation));
+                    Fate::Verify(pending.len() - 1)
+                }
+                Admission::Decided(decided) => Fate::Decided(decided),
+            });
+        }
+        let verdicts: Vec<Verdict> = match pending.as_slice() {
+            [] => Vec::new(),
+            [(request, presentation)] => vec![presentation.verify(request)],
+            #[cfg(feature = "parallel")]
+            many => verify_batch_parallel(many),
+            #[cfg(not(feature = "parallel"))]
+            many => verify_batch(many),
+        };
+        let verdicts: Vec<Verdict> = verdicts
+            .into_iter()
+            .zip(&pending)
+            .map(
+                |(verdict, (request, presentation))| match verdict.is_satisfied() {
+                    true => match self.no_longer_trusted(request, presentation) {
+                        Some(reason) => verdict.rejected(reason),
+                        None => verdict,
+                    },
+                    false => verdict,
+                },
+            )
+            .collect();
+        let settling: Vec<Settling<'_>> = verdicts
+            .iter()
+            .zip(&pending)
+            .map(|(verdict, (request, _))| Settling {
+                nonce: request.nonce(),
+                attempt: if verdict.is_satisfied() {
+                    Attempt::Satisfied
+                } else {
+                    Attempt::Rejected
+                },
+                verdict,
+            })
+            .collect();
+        let settlements = self.store.settle_batch(&settling, now)?;
+        if settlements.len() != settling.len() {
+            return Err(VerifierError::Store(StoreError::Backend(
+                "the store settled a different number of attempts than it was given".into(),
+            )));
+        }
+        let mut settled: Vec<Option<Result<Verdict, VerifierError>>> = verdicts
+            .into_iter()
+            .zip(settlements)
+            .map(|(verdict, settlement)| {
+                Some(match settlement {
+                    Settlement::Spent | Settlement::Counted { .. } => Ok(verdict),
+                    Settlement::Replayed => Ok(verdict.rejected(Rejection::Replayed)),
+                    Settlement::Expired => Ok(verdict.rejected(Rejection::Expired)),
+                    Settlement::Closed => Ok(verdict.rejected(Rejection::Closed)),
+                    Settlement::Unknown => Err(VerifierError::UnknownRequest),
+                })
+            })
+            .collect();
+        Ok(fates
+            .into_iter()
+            .map(|fate| match fate {
+                Fate::Decided(decided) => decided,
+                Fate::Verify(i) => settled
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .unwrap_or(Err(VerifierError::UnknownRequest)),
+            })
+            .collect())
+    }
+
+    /// Whether a presentation for `request` is worth a verification at
+    /// `now`; the error is a store failure.
+    fn admit(&self, request: &ProofRequest, now: u64) -> Result<Admission, VerifierError> {
+        let decided = |result| Ok(Admission::Decided(result));
+        let Some(record) = self.store.lookup(request.nonce())? else {
+            return decided(Err(VerifierError::UnknownRequest));
+        };
         if record.terms.digest != request.digest() {
-            return Err(VerifierError::RequestDiffers);
+            return decided(Err(VerifierError::RequestDiffers));
         }
         if request.verifier_id() != self.id {
-            return Err(VerifierError::OtherVerifier);
+            return decided(Err(VerifierError::OtherVerifier));
         }
-        let refused = |reason| Verdict::new(request.plan().reports.clone(), Err(reason));
         // A request already settled for good is not worth a verification.
-        match store::refusal(&record.terms, record.failures, record.spent, now) {
-            Some(Settlement::Replayed) => return Ok(refused(Rejection::Replayed)),
-            Some(Settlement::Expired) => return Ok(refused(Rejection::Expired)),
-            Some(Settlement::Closed) => return Ok(refused(Rejection::Closed)),
-            _ => {}
-        }
-        let mut verdict = presentation.verify(request);
-        if verdict.is_satisfied() {
-            if let Some(reason) = self.no_longer_trusted(request, presentation) {
-                verdict = verdict.rejected(reason);
-            }
-        }
-        let attempt = if verdict.is_satisfied() {
-            Attempt::Satisfied
-        } else {
-            Attempt::Rejected
+        let refused = |reason| {
+            decided(Ok(Verdict::new(
+                request.plan().reports.clone(),
+                Err(reason),
+            )))
         };
-        Ok(match self.store.settle(request.nonce(), attempt, now)? {
-            Settlement::Spent | Settlement::Counted { .. } => verdict,
-            Settlement::Replayed => verdict.rejected(Rejection::Replayed),
-            Settlement::Expired => verdict.rejected(Rejection::Expired),
-            Settlement::Closed => verdict.rejected(Rejection::Closed),
-            Settlement::Unknown => return Err(VerifierError::UnknownRequest),
-        })
+        match store::refusal(&record.terms, record.failures, record.spent, now) {
+            Some(Settlement::Replayed) => refused(Rejection::Replayed),
+            Some(Settlement::Expired) => refused(Rejection::Expired),
+            Some(Settlement::Closed) => refused(Rejection::Closed),
+            _ => Ok(Admission::Verify),
+        }
     }
 
     /// For a presentation that satisfies `request`: the first credential
@@ -276,6 +384,15 @@ impl<S: NonceStore> Verifier<S> {
         }
         None
     }
+}
+
+/// What [`Verifier::admit`] found.
+enum Admission {
+    /// The presentation is to be verified and settled.
+    Verify,
+    /// The item's result, without verification: a refusal for a request
+    /// settled for good, or an error.
+    Decided(Result<Verdict, VerifierError>),
 }
 
 /// A request being built by a [`Verifier`]; [`NewRequest::issue`] records it.
@@ -335,6 +452,25 @@ impl<S: NonceStore> NewRequest<'_, S> {
         self,
         rng: &mut R,
     ) -> Result<ProofRequest, VerifierError> {
+        let store = &self.verifier.store;
+        let (request, terms) = self.prepare_with_rng(rng)?;
+        store.record(&request, &terms)?;
+        Ok(request)
+    }
+
+    /// Builds the request as [`NewRequest::issue_with_rng`] does, with the
+    /// terms to record it with, but does not record it: for a caller that
+    /// records it in its store together with data of its own (then it must
+    /// record it before showing it; an unrecorded request is refused as
+    /// unknown).
+    ///
+    /// # Errors
+    /// [`VerifierError::Request`] when the request is invalid, as for
+    /// [`NewRequest::issue`].
+    pub fn prepare_with_rng<R: RngCore + CryptoRng>(
+        self,
+        rng: &mut R,
+    ) -> Result<(ProofRequest, RequestTerms), VerifierError> {
         let v = self.verifier;
         let named: Vec<&str> = self
             .predicates
@@ -360,7 +496,6 @@ impl<S: NonceStore> NewRequest<'_, S> {
             expires_at: issued_at.saturating_add(self.lifetime.as_secs()),
             max_failures: v.max_failures,
         };
-        v.store.record(&request, &terms)?;
-        Ok(request)
+        Ok((request, terms))
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::request::ProofRequest;
+use crate::verdict::Verdict;
 
 /// What a verifier records about a request when it issues it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +41,19 @@ pub enum Attempt {
     Satisfied,
     /// The presentation was rejected: it is counted against the request.
     Rejected,
+}
+
+/// One presentation's attempt, as [`NonceStore::settle_batch`] takes it.
+#[derive(Clone, Copy, Debug)]
+pub struct Settling<'a> {
+    /// The nonce of the request the presentation answers.
+    pub nonce: &'a [u8; 32],
+    /// Whether the presentation satisfies the request.
+    pub attempt: Attempt,
+    /// The verdict the verifier gives if the attempt is recorded
+    /// ([`Settlement::Spent`] or [`Settlement::Counted`]). A store may keep it
+    /// with the request, in the same write.
+    pub verdict: &'a Verdict,
 }
 
 /// What [`NonceStore::settle`] decided and recorded.
@@ -157,6 +171,26 @@ pub trait NonceStore {
         attempt: Attempt,
         now: u64,
     ) -> Result<Settlement, StoreError>;
+
+    /// Settles several attempts at time `now`, in their order, each as
+    /// [`NonceStore::settle`] would (two satisfied attempts on one nonce:
+    /// the first is [`Settlement::Spent`], the second
+    /// [`Settlement::Replayed`]). A store that can should record them in one
+    /// write (group commit); this default settles them one by one.
+    ///
+    /// # Errors
+    /// As [`NonceStore::settle`]; then any of the attempts may or may not
+    /// have been recorded, and none must be accepted.
+    fn settle_batch(
+        &self,
+        attempts: &[Settling<'_>],
+        now: u64,
+    ) -> Result<Vec<Settlement>, StoreError> {
+        attempts
+            .iter()
+            .map(|a| self.settle(a.nonce, a.attempt, now))
+            .collect()
+    }
 }
 
 /// A store behind a reference or a smart pointer is the store itself.
@@ -176,6 +210,13 @@ macro_rules! forward_nonce_store {
                 now: u64,
             ) -> Result<Settlement, StoreError> {
                 (**self).settle(nonce, attempt, now)
+            }
+            fn settle_batch(
+                &self,
+                attempts: &[Settling<'_>],
+                now: u64,
+            ) -> Result<Vec<Settlement>, StoreError> {
+                (**self).settle_batch(attempts, now)
             }
         }
     )*};
