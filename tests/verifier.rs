@@ -608,8 +608,8 @@ fn a_batch_is_checked_and_settled_like_presentations_one_by_one() {
         let pb = answer(&w, &b);
         // A presentation made for `c`'s nonce, shown for `b`: rejected.
         let wrong = answer(&w, &c);
-        let stranger = Verifier::new("bikes.example", descriptors(&w), MemoryNonceStore::new())
-            .unwrap();
+        let stranger =
+            Verifier::new("bikes.example", descriptors(&w), MemoryNonceStore::new()).unwrap();
         let foreign = ask(&stranger, POLICY);
         let pf = answer(&w, &foreign);
         let results = v

@@ -24,5 +24,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod sqlite;
+mod store;
 
 pub use sqlite::{SqliteError, SqliteNonceStore, DEFAULT_BUSY_TIMEOUT, SCHEMA_VERSION};
+pub use store::{Transaction, TransactionStore, TxHash};
