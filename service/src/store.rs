@@ -2,9 +2,9 @@
 //! transaction (the verifier backend's handle on it), its cancellation, and
 //! the verdict of the last recorded presentation (spec/wallet.md §8.5).
 
-use credence::verifier::{NonceStore, RequestRecord, RequestTerms, StoreError};
 use std::sync::Arc;
 
+use credence::verifier::{NonceStore, RequestRecord, RequestTerms, StoreError};
 use credence::ProofRequest;
 
 /// The SHA-256 of a transaction id. The id itself is a secret the verifier
