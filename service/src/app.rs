@@ -350,6 +350,7 @@ impl App {
             .with_state(state)
             .layer(
                 tower::ServiceBuilder::new()
+                    .map_request(drop_odd_request_id)
                     .layer(SetRequestIdLayer::new(
                         header::HeaderName::from_static(REQUEST_ID),
                         RequestIds::new(),
@@ -477,12 +478,38 @@ async fn store_call<T: Send + 'static>(
     }
 }
 
+/// The longest request id taken from a client.
+const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// Drops a client's request id that is too long or holds characters other
+/// than letters, digits, `-`, `_`, `.` and `:`, so that a fresh one is made:
+/// request ids go into every log line.
+fn drop_odd_request_id(mut request: axum::http::Request<Body>) -> axum::http::Request<Body> {
+    let odd = request.headers().get_all(REQUEST_ID).iter().count() > 1
+        || request.headers().get(REQUEST_ID).is_some_and(|v| {
+            v.len() > MAX_REQUEST_ID_LEN
+                || !v
+                    .as_bytes()
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+        });
+    if odd {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
+}
+
 /// Lets a backend request through only with the configured bearer token.
 async fn authorize(State(inner): State<Arc<Inner>>, request: Request, next: Next) -> Response {
+    // The scheme is case-insensitive (RFC 9110 §11.1).
     let given = request
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        .map(|v| v.as_bytes())
+        .and_then(|v| match v.split_at_checked(7) {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case(b"bearer ") => Some(token),
+            _ => None,
+        })
         .unwrap_or_default();
     let expected = inner.config.token.expose();
     if bool::from(given.ct_eq(expected)) {

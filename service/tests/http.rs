@@ -991,3 +991,121 @@ async fn a_server_on_loopback_serves_and_stops_gracefully() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_the_batch_in_flight_and_then_refuses() {
+    let s = Service::with(|c| c.batch_window = Duration::from_millis(300));
+    let (tx, later) = (s.create_default().await, s.create_default().await);
+    let mut wallet = s.wallet(2);
+    let (p, q) = (
+        wallet.prove(&request_of(&tx)).unwrap(),
+        wallet.prove(&request_of(&later)).unwrap(),
+    );
+    let router = s.router.clone();
+    let post = |tx: &Value, p: &Presentation| {
+        let r = Request::post(format!(
+            "/v1/requests/{}/presentation",
+            tx["request_id"].as_str().unwrap()
+        ))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(serde_json::to_vec(p).unwrap()))
+        .unwrap();
+        let router = router.clone();
+        tokio::spawn(async move { call(&router, r).await })
+    };
+    let in_flight = post(&tx, &p);
+    // The presentation waits in its batch's window while the service stops.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::timeout(Duration::from_secs(30), s.app.shutdown())
+        .await
+        .expect("stopped in time");
+    let a = in_flight.await.unwrap();
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.json()["verdict"]["satisfied"], true);
+    // Later presentations are refused, and nothing is recorded for them.
+    let a = post(&later, &q).await.unwrap();
+    assert_eq!(
+        (a.status, a.error()),
+        (StatusCode::SERVICE_UNAVAILABLE, "busy".into())
+    );
+    let r = Request::get(format!(
+        "/v1/transactions/{}",
+        later["transaction_id"].as_str().unwrap()
+    ))
+    .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+    .body(Body::empty())
+    .unwrap();
+    assert_eq!(call(&s.router, r).await.json()["status"], "pending");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_janitor_purges_expired_transactions_after_the_retention() {
+    let s = Service::with(|c| {
+        c.purge_interval = Duration::from_secs(1);
+        c.purge_retention = Duration::ZERO;
+    });
+    let tx = s
+        .create(json!({"policy": POLICY, "purpose": "p", "reference_date": "2027-03-01", "lifetime_seconds": 1}))
+        .await;
+    let kept = s.create_default().await;
+    let uri = format!(
+        "/v1/transactions/{}",
+        tx["transaction_id"].as_str().unwrap()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let a = s.backend(Method::GET, &uri, None).await;
+        if a.status == StatusCode::NOT_FOUND {
+            break;
+        }
+        assert!(Instant::now() < deadline, "purged in time");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(s.status(&kept).await["status"], "pending");
+    s.app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_request_ids_and_schemes() {
+    let s = Service::new();
+    for odd in ["x".repeat(65), "a b".into(), "{\"json\":1}".into()] {
+        let a = s
+            .call(
+                Request::get("/healthz")
+                    .header("x-request-id", odd.as_str())
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_ne!(a.headers["x-request-id"], odd.as_str());
+    }
+    // The bearer scheme is case-insensitive; the token is not.
+    let a = s
+        .call(
+            Request::get(format!(
+                "/v1/transactions/{}",
+                URL_SAFE_NO_PAD.encode([1u8; 32])
+            ))
+            .header(header::AUTHORIZATION, format!("bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = s
+        .call(
+            Request::get(format!(
+                "/v1/transactions/{}",
+                URL_SAFE_NO_PAD.encode([1u8; 32])
+            ))
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", TOKEN.to_uppercase()),
+            )
+            .body(Body::empty())
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    s.app.shutdown().await;
+}
