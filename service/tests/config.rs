@@ -244,3 +244,23 @@ async fn the_store_and_the_verifier_id_are_checked_at_start() {
     let app = App::new(c, store).unwrap();
     app.shutdown().await;
 }
+
+#[test]
+fn the_example_configuration_is_valid() {
+    let dir = raters();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("credence-verifier.example.toml");
+    let c = Config::load(
+        Some(&example),
+        env(&[(
+            "CREDENCE_VERIFIER_TRUSTED_RATERS",
+            dir.path().join("trust.json").to_str().unwrap(),
+        )]),
+    )
+    .unwrap();
+    let defaults = Config::new("x", c.token.clone(), Vec::new(), c.store.clone());
+    assert_eq!(c.lifetime, defaults.lifetime);
+    assert_eq!(c.batch_size, defaults.batch_size);
+    assert_eq!(c.body_limit, defaults.body_limit);
+    assert_eq!(c.body_limit, 34_469);
+    assert_eq!(c.store, StoreUrl::Sqlite("credence-verifier.sqlite".into()));
+}
