@@ -1109,3 +1109,158 @@ async fn odd_request_ids_and_schemes() {
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
     s.app.shutdown().await;
 }
+
+/// A store that can be taken down: every call fails while it is.
+struct Flaky {
+    inner: credence_verifier::SqliteNonceStore,
+    down: std::sync::atomic::AtomicBool,
+}
+
+mod flaky {
+    use std::sync::atomic::Ordering;
+
+    use credence::verifier::{
+        Attempt, NonceStore, RequestRecord, RequestTerms, Settlement, Settling, StoreError,
+    };
+    use credence::ProofRequest;
+    use credence_verifier::{Transaction, TransactionStore, TxHash};
+
+    use super::Flaky;
+
+    impl Flaky {
+        fn up(&self) -> Result<(), StoreError> {
+            match self.down.load(Ordering::SeqCst) {
+                true => Err(StoreError::Backend("the store is down".into())),
+                false => Ok(()),
+            }
+        }
+    }
+
+    impl NonceStore for Flaky {
+        fn record(&self, r: &ProofRequest, t: &RequestTerms) -> Result<(), StoreError> {
+            self.up()?;
+            self.inner.record(r, t)
+        }
+        fn lookup(&self, n: &[u8; 32]) -> Result<Option<RequestRecord>, StoreError> {
+            self.up()?;
+            self.inner.lookup(n)
+        }
+        fn settle(&self, n: &[u8; 32], a: Attempt, now: u64) -> Result<Settlement, StoreError> {
+            self.up()?;
+            self.inner.settle(n, a, now)
+        }
+        fn settle_batch(
+            &self,
+            attempts: &[Settling<'_>],
+            now: u64,
+        ) -> Result<Vec<Settlement>, StoreError> {
+            self.up()?;
+            self.inner.settle_batch(attempts, now)
+        }
+    }
+
+    impl TransactionStore for Flaky {
+        fn create(
+            &self,
+            tx: &TxHash,
+            r: &ProofRequest,
+            t: &RequestTerms,
+        ) -> Result<(), StoreError> {
+            self.up()?;
+            self.inner.create(tx, r, t)
+        }
+        fn request(&self, n: &[u8; 32]) -> Result<Option<(ProofRequest, Transaction)>, StoreError> {
+            self.up()?;
+            self.inner.request(n)
+        }
+        fn transaction(&self, tx: &TxHash) -> Result<Option<Transaction>, StoreError> {
+            self.up()?;
+            self.inner.transaction(tx)
+        }
+        fn cancel(&self, tx: &TxHash, now: u64) -> Result<bool, StoreError> {
+            self.up()?;
+            self.inner.cancel(tx, now)
+        }
+        fn purge(&self, before: u64) -> Result<usize, StoreError> {
+            self.up()?;
+            self.inner.purge(before)
+        }
+        fn ping(&self) -> Result<(), StoreError> {
+            self.up()?;
+            self.inner.ping()
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_is_down_gives_503_and_accepts_nothing() {
+    use std::sync::atomic::Ordering;
+    let world = Arc::new(World::new());
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(&world, dir.path());
+    let flaky = Arc::new(Flaky {
+        inner: credence_verifier::SqliteNonceStore::open(dir.path().join("v.sqlite")).unwrap(),
+        down: false.into(),
+    });
+    let app = App::new(c, flaky.clone()).unwrap();
+    let s = Service {
+        router: app.router(),
+        app,
+        world,
+        _dir: dir,
+    };
+    let tx = s.create_default().await;
+    let p = s.wallet(1).prove(&request_of(&tx)).unwrap();
+    // Down after the request was fetched: the post, the creation, the
+    // status and the probe fail.
+    let fetched = s
+        .get(&format!(
+            "/v1/requests/{}",
+            tx["request_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(fetched.status, StatusCode::OK);
+    flaky.down.store(true, Ordering::SeqCst);
+    let a = s.present(&tx, &p).await;
+    assert_eq!(
+        (a.status, a.error()),
+        (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable".into())
+    );
+    assert!(
+        !String::from_utf8_lossy(&a.body).contains("down"),
+        "the cause stays in the log"
+    );
+    let a = s.get("/readyz").await;
+    assert_eq!(
+        (a.status, a.error()),
+        (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable".into())
+    );
+    assert_eq!(s.get("/healthz").await.status, StatusCode::OK);
+    let a = s
+        .backend(
+            Method::POST,
+            "/v1/transactions",
+            Some(json!({"policy": POLICY, "purpose": "p"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    let a = s
+        .backend(
+            Method::GET,
+            &format!(
+                "/v1/transactions/{}",
+                tx["transaction_id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    // Back up: nothing was recorded, and the presentation is accepted.
+    flaky.down.store(false, Ordering::SeqCst);
+    assert_eq!(s.status(&tx).await["status"], "pending");
+    assert_eq!(s.get("/readyz").await.status, StatusCode::OK);
+    let a = s.present(&tx, &p).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.json()["verdict"]["satisfied"], true);
+    s.app.shutdown().await;
+}
