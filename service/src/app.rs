@@ -302,6 +302,7 @@ impl App {
                 "/v1/transactions/{transaction_id}",
                 get(transaction_status).delete(cancel_transaction),
             )
+            .method_not_allowed_fallback(method_not_allowed)
             .route_layer(middleware::from_fn_with_state(
                 Arc::clone(&state),
                 authorize,
@@ -334,12 +335,14 @@ impl App {
                 "/v1/requests/{request_id}/presentation",
                 post(post_presentation),
             )
+            .method_not_allowed_fallback(method_not_allowed)
             .layer(governor)
             .layer(cors);
         let ops = Router::new()
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
-            .route("/metrics", get(metrics_text));
+            .route("/metrics", get(metrics_text))
+            .method_not_allowed_fallback(method_not_allowed);
         let timeout = state.config.request_timeout;
         backend
             .merge(wallet)
@@ -429,10 +432,20 @@ impl App {
     }
 }
 
+/// The answer to a method a route does not take.
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
+    )
+}
+
 /// Purges expired transactions after the retention, and forgets idle rate
 /// limit entries.
 async fn janitor(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(inner.config.purge_interval);
+    let period = inner.config.purge_interval.max(Duration::from_millis(10));
+    let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

@@ -594,7 +594,15 @@ async fn unknown_ids_are_404() {
         (StatusCode::NOT_FOUND, "unknown_request".into())
     );
     let a = s.get("/v1/nothing").await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        (a.status, a.error()),
+        (StatusCode::NOT_FOUND, "not_found".into())
+    );
+    let a = s.backend(Method::PUT, "/v1/transactions", None).await;
+    assert_eq!(
+        (a.status, a.error()),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed".into())
+    );
     let a = s
         .backend(Method::GET, "/v1/transactions/x?wait=abc", None)
         .await;
