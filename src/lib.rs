@@ -92,6 +92,11 @@ pub mod hazmat {
 pub mod spec {
     #![doc = include_str!("../spec/protocol.md")]
 
+    /// The one-out-of-many membership proof (draft), `spec/membership.md`.
+    pub mod membership {
+        #![doc = include_str!("../spec/membership.md")]
+    }
+
     /// The wallet's and the tool's formats and rules, `spec/wallet.md`.
     pub mod wallet {
         #![doc = include_str!("../spec/wallet.md")]
