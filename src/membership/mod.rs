@@ -186,7 +186,7 @@ impl Parameters {
 ///
 /// # Security
 /// Secret: not `Copy`, no derived `Debug`, zeroized on drop.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Zeroize, ZeroizeOnDrop)]
 pub struct Witness {
     index: usize,
     blinding: Scalar,
