@@ -8,9 +8,9 @@
 //! Spark without its linking tag. A list of `N ≤ n^m` elements is padded to
 //! `n^m` by repeating its last element.
 //!
-//! - [`prove`] is constant time in the index and the secret scalars: it folds
-//!   the list one digit at a time ([`prove`](self::prove) module docs).
-//! - [`verify`] is one variable-time multiscalar multiplication over the list
+//! - [`prove()`] is constant time in the index and the secret scalars: it
+//!   folds the list one digit at a time (spec/membership.md §6).
+//! - [`verify()`] is one variable-time multiscalar multiplication over the list
 //!   and `O(mn)` other points; [`verify_batch`] checks many proofs against one
 //!   list with a single multiplication over it.
 //!

@@ -49,7 +49,7 @@ pub fn prove(
     )
 }
 
-/// [`prove`] with the caller's RNG. The masks come from the transcript's
+/// [`prove()`] with the caller's RNG. The masks come from the transcript's
 /// RNG, rekeyed with the witness and finalized with `rng` (spec §6 step 2).
 ///
 /// # Errors

@@ -40,7 +40,7 @@ pub struct BatchItem<'a> {
 }
 
 /// Verifies `proof` that some `list[l] − offset` is a multiple of
-/// `B_blinding`, appending to `transcript` as [`prove`](super::prove) did
+/// `B_blinding`, appending to `transcript` as [`prove()`](super::prove()) did
 /// (spec §7.1).
 ///
 /// # Errors
