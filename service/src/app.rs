@@ -387,6 +387,19 @@ impl App {
                     .layer(SetSensitiveRequestHeadersLayer::new([
                         header::AUTHORIZATION,
                     ]))
+                    .map_response(|response: Response| {
+                        // Only the timeout answers 408: as one line of JSON too.
+                        if response.status() == StatusCode::REQUEST_TIMEOUT {
+                            ApiError::new(
+                                StatusCode::REQUEST_TIMEOUT,
+                                "timeout",
+                                "the request took too long",
+                            )
+                            .into_response()
+                        } else {
+                            response
+                        }
+                    })
                     .layer(TimeoutLayer::with_status_code(
                         StatusCode::REQUEST_TIMEOUT,
                         timeout,
