@@ -1311,3 +1311,46 @@ async fn a_request_that_takes_too_long_is_408() {
     assert!(started.elapsed() < Duration::from_secs(10));
     s.app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presentations_that_arrive_together_are_verified_in_one_batch() {
+    let s = Service::with(|c| c.batch_window = Duration::from_millis(500));
+    let (tx, other) = (s.create_default().await, s.create_default().await);
+    let mut wallet = s.wallet(2);
+    let right = wallet.prove(&request_of(&tx)).unwrap();
+    let stray = wallet.prove(&request_of(&tx)).unwrap();
+    let posts: Vec<_> = [(&tx, &right), (&other, &stray)]
+        .into_iter()
+        .map(|(t, p)| {
+            let r = Request::post(format!(
+                "/v1/requests/{}/presentation",
+                t["request_id"].as_str().unwrap()
+            ))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(serde_json::to_vec(p).unwrap()))
+            .unwrap();
+            let router = s.router.clone();
+            tokio::spawn(async move { call(&router, r).await })
+        })
+        .collect();
+    let mut verdicts = Vec::new();
+    for p in posts {
+        let a = p.await.unwrap();
+        assert_eq!(a.status, StatusCode::OK);
+        verdicts.push(a.json()["verdict"]["satisfied"].as_bool().unwrap());
+    }
+    // Each has its own verdict, though one of the batch fails.
+    assert_eq!(verdicts, [true, false]);
+    assert_eq!(s.status(&tx).await["status"], "answered");
+    assert_eq!(s.status(&other).await["status"], "rejected");
+    let metrics = String::from_utf8(s.get("/metrics").await.body).unwrap();
+    assert!(
+        metrics.contains("credence_batch_size_count 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("credence_batch_size_sum 2.0\n"),
+        "{metrics}"
+    );
+    s.app.shutdown().await;
+}
