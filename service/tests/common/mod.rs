@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, OnceLock};
@@ -100,7 +101,10 @@ pub fn postgres_url() -> Option<String> {
              (.ci/run starts a server and sets it)"
         ),
         _ => {
-            eprintln!(
+            // Straight to stderr, past the test harness's capture, so that
+            // the skip shows in every run.
+            let _ = writeln!(
+                std::io::stderr(),
                 "skipped: set {POSTGRES_ENV} (a PostgreSQL server's URL, such as \
                  postgres://postgres@127.0.0.1:55432/postgres) to run the PostgreSQL tests"
             );
