@@ -67,15 +67,9 @@ const READ_VERSION: &str = "SELECT version FROM credence_schema_version";
 const WRITE_VERSION: &str = "INSERT INTO credence_schema_version (one, version) VALUES (true, $1)
      ON CONFLICT (one) DO UPDATE SET version = excluded.version";
 
-/// Records a request; a nonce already recorded changes no row.
+/// Records a request, under a transaction or none; a nonce or transaction
+/// hash already recorded changes no row.
 const RECORD: &str = "INSERT INTO credence_requests
-         (nonce, digest, request, issued_at, expires_at, max_failures)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (nonce) DO NOTHING";
-
-/// Records a request under a transaction; a nonce or a transaction hash
-/// already recorded changes no row.
-const CREATE: &str = "INSERT INTO credence_requests
          (nonce, digest, request, issued_at, expires_at, max_failures, tx_hash)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT DO NOTHING";
@@ -96,14 +90,14 @@ const SETTLE: &str = "UPDATE credence_requests
 const SELECT: &str = "SELECT digest, issued_at, expires_at, max_failures, failures, spent
        FROM credence_requests WHERE nonce = $1";
 
-/// A request's canonical bytes and its transaction.
-const SELECT_REQUEST: &str = "SELECT request, nonce, digest, issued_at, expires_at, max_failures,
-            failures, spent, cancelled, answered_at, verdict
+/// A request's transaction and canonical bytes, by nonce.
+const SELECT_REQUEST: &str = "SELECT nonce, digest, issued_at, expires_at, max_failures,
+            failures, spent, cancelled, answered_at, verdict, request
        FROM credence_requests WHERE nonce = $1";
 
-/// A transaction.
+/// A request's transaction and canonical bytes, by transaction hash.
 const SELECT_TRANSACTION: &str = "SELECT nonce, digest, issued_at, expires_at, max_failures,
-            failures, spent, cancelled, answered_at, verdict
+            failures, spent, cancelled, answered_at, verdict, request
        FROM credence_requests WHERE tx_hash = $1";
 
 /// Cancels a transaction whose nonce is not spent.
@@ -483,8 +477,8 @@ async fn settle_on(
     })
 }
 
-/// Inserts a request (under a transaction when `tx` is given); `false` when
-/// a row with its nonce or transaction hash exists.
+/// Inserts a request (under a transaction when `tx` is given);
+/// [`OpError::Exists`] when a row with its nonce or transaction hash exists.
 async fn insert(
     pool: &Pool,
     request: &[u8],
@@ -496,31 +490,44 @@ async fn insert(
     let expires_at =
         i64::try_from(terms.expires_at).map_err(|_| OpError::OutOfRange("expires_at"))?;
     let max_failures = i64::from(terms.max_failures);
+    let tx: Option<&[u8]> = tx.map(|t| &t[..]);
     let client = pool.get().await?;
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] = [
-        &&nonce[..],
-        &&terms.digest[..],
-        &request,
-        &issued_at,
-        &expires_at,
-        &max_failures,
-    ];
-    let inserted = match tx {
-        None => {
-            let stmt = client.prepare_cached(RECORD).await?;
-            client.execute(&stmt, &params).await?
-        }
-        Some(tx) => {
-            let stmt = client.prepare_cached(CREATE).await?;
-            let tx: &[u8] = &tx[..];
-            let mut all = params.to_vec();
-            all.push(&tx);
-            client.execute(&stmt, &all).await?
-        }
-    };
+    let stmt = client.prepare_cached(RECORD).await?;
+    let inserted = client
+        .execute(
+            &stmt,
+            &[
+                &&nonce[..],
+                &&terms.digest[..],
+                &request,
+                &issued_at,
+                &expires_at,
+                &max_failures,
+                &tx,
+            ],
+        )
+        .await?;
     match inserted {
         0 => Err(OpError::Exists),
         _ => Ok(()),
+    }
+}
+
+/// The transaction and the request's canonical bytes of the one row `sql`
+/// selects by `key`, if any.
+async fn select_transaction(
+    pool: &Pool,
+    sql: &'static str,
+    key: [u8; 32],
+) -> Result<Option<(Transaction, Vec<u8>)>, OpError> {
+    let client = pool.get().await?;
+    let stmt = client.prepare_cached(sql).await?;
+    match client.query_opt(&stmt, &[&&key[..]]).await? {
+        Some(row) => Ok(Some((
+            transaction_at(&row, 0)?,
+            column::<Vec<u8>, Vec<u8>>(&row, 10)?,
+        ))),
+        None => Ok(None),
     }
 }
 
@@ -698,6 +705,21 @@ impl PgNonceStore {
         }
     }
 
+    /// The request of a transaction, decoded from its canonical bytes; it
+    /// must have the transaction's nonce and recorded digest.
+    fn decode(
+        &self,
+        (transaction, bytes): (Transaction, Vec<u8>),
+    ) -> Result<(ProofRequest, Transaction), StoreError> {
+        let request = ProofRequest::from_bytes(&bytes).map_err(|_| self.corrupt())?;
+        if *request.nonce() != transaction.nonce
+            || request.digest() != transaction.record.terms.digest
+        {
+            return Err(self.corrupt());
+        }
+        Ok((request, transaction))
+    }
+
     /// The server and database the store is on, as
     /// `postgres://user@host:port/dbname` (never with a password).
     pub fn location(&self) -> &str {
@@ -791,37 +813,20 @@ impl TransactionStore for PgNonceStore {
     fn request(&self, nonce: &[u8; 32]) -> Result<Option<(ProofRequest, Transaction)>, StoreError> {
         let nonce = *nonce;
         let found = self.run("read", |pool| async move {
-            let client = pool.get().await?;
-            let stmt = client.prepare_cached(SELECT_REQUEST).await?;
-            let Some(row) = client.query_opt(&stmt, &[&&nonce[..]]).await? else {
-                return Ok(None);
-            };
-            let bytes: Vec<u8> = column::<Vec<u8>, Vec<u8>>(&row, 0)?;
-            Ok(Some((bytes, transaction_at(&row, 1)?)))
+            select_transaction(&pool, SELECT_REQUEST, nonce).await
         })?;
-        let Some((bytes, transaction)) = found else {
-            return Ok(None);
-        };
-        let request = ProofRequest::from_bytes(&bytes).map_err(|_| self.corrupt())?;
-        if *request.nonce() != nonce
-            || transaction.nonce != nonce
-            || request.digest() != transaction.record.terms.digest
-        {
-            return Err(self.corrupt());
-        }
-        Ok(Some((request, transaction)))
+        found.map(|found| self.decode(found)).transpose()
     }
 
     fn transaction(&self, tx: &TxHash) -> Result<Option<Transaction>, StoreError> {
         let tx = *tx;
-        self.run("read", |pool| async move {
-            let client = pool.get().await?;
-            let stmt = client.prepare_cached(SELECT_TRANSACTION).await?;
-            match client.query_opt(&stmt, &[&&tx[..]]).await? {
-                Some(row) => transaction_at(&row, 0).map(Some),
-                None => Ok(None),
-            }
-        })
+        let found = self.run("read", |pool| async move {
+            select_transaction(&pool, SELECT_TRANSACTION, tx).await
+        })?;
+        Ok(found
+            .map(|found| self.decode(found))
+            .transpose()?
+            .map(|(_, t)| t))
     }
 
     fn cancel(&self, tx: &TxHash, now: u64) -> Result<bool, StoreError> {

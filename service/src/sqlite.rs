@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use crate::store::{Transaction, TransactionStore, TxHash};
 use credence::verifier::{
-    Attempt, NonceStore, RequestRecord, RequestTerms, Settlement, StoreError,
+    Attempt, NonceStore, RequestRecord, RequestTerms, Settlement, Settling, StoreError,
 };
 use credence::ProofRequest;
 use rusqlite::types::ValueRef;
@@ -13,7 +14,7 @@ use rusqlite::{named_params, Connection, OpenFlags, TransactionBehavior};
 
 /// The schema version this build creates and reads, kept in the database's
 /// `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long an operation waits for another connection's write lock before it
 /// fails, unless [`SqliteNonceStore::open_with_busy_timeout`] says otherwise.
@@ -21,7 +22,7 @@ pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The migrations, in order: migration `i` takes the schema from version `i`
 /// to version `i + 1`.
-const MIGRATIONS: [&str; 1] = [
+const MIGRATIONS: [&str; 2] = [
     // Version 1 (spec/wallet.md §8.4).
     "CREATE TABLE credence_requests (
          nonce        BLOB    NOT NULL PRIMARY KEY CHECK (length(nonce) = 32),
@@ -34,22 +35,34 @@ const MIGRATIONS: [&str; 1] = [
          spent        INTEGER NOT NULL DEFAULT 0 CHECK (spent IN (0, 1))
      ) STRICT, WITHOUT ROWID;
      CREATE INDEX credence_requests_expires_at ON credence_requests (expires_at);",
+    // Version 2: the service's transactions (spec/wallet.md §8.5).
+    "ALTER TABLE credence_requests ADD COLUMN tx_hash BLOB
+         CHECK (tx_hash IS NULL OR length(tx_hash) = 32);
+     ALTER TABLE credence_requests ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0
+         CHECK (cancelled IN (0, 1));
+     ALTER TABLE credence_requests ADD COLUMN answered_at INTEGER
+         CHECK (answered_at IS NULL OR answered_at >= 0);
+     ALTER TABLE credence_requests ADD COLUMN verdict TEXT;
+     CREATE UNIQUE INDEX credence_requests_tx_hash ON credence_requests (tx_hash);",
 ];
 
 // The last migration reaches the current version.
 const _: () = assert!(SCHEMA_VERSION == MIGRATIONS.len() as i64);
 
-/// Records a request; a nonce already recorded changes no row.
+/// Records a request, under a transaction or none; a nonce or transaction
+/// already recorded changes no row.
 const RECORD: &str = "INSERT INTO credence_requests
-         (nonce, digest, request, issued_at, expires_at, max_failures)
-     VALUES (:nonce, :digest, :request, :issued_at, :expires_at, :max_failures)
-     ON CONFLICT (nonce) DO NOTHING";
+         (nonce, digest, request, issued_at, expires_at, max_failures, tx_hash)
+     VALUES (:nonce, :digest, :request, :issued_at, :expires_at, :max_failures, :tx_hash)
+     ON CONFLICT DO NOTHING";
 
 /// Settles one attempt: the single atomic check-and-set of spec/wallet.md
 /// §8.2 step 5. A row comes back only when the attempt was recorded.
 const SETTLE: &str = "UPDATE credence_requests
         SET spent = spent OR :satisfied,
-            failures = failures + CASE WHEN :satisfied THEN 0 ELSE 1 END
+            failures = failures + CASE WHEN :satisfied THEN 0 ELSE 1 END,
+            answered_at = :now,
+            verdict = :verdict
       WHERE nonce = :nonce AND spent = 0
         AND expires_at > :now AND failures < max_failures
      RETURNING failures, spent";
@@ -58,8 +71,15 @@ const SETTLE: &str = "UPDATE credence_requests
 const SELECT: &str = "SELECT digest, issued_at, expires_at, max_failures, failures, spent
        FROM credence_requests WHERE nonce = :nonce";
 
-/// A request's canonical bytes and digest.
-const SELECT_REQUEST: &str = "SELECT request, digest FROM credence_requests WHERE nonce = :nonce";
+/// The columns of a request and its transaction: those of [`SELECT`], then
+/// the transaction's and the request's canonical bytes.
+const TRANSACTION_COLUMNS: &str = "digest, issued_at, expires_at, max_failures, failures, spent,
+        nonce, cancelled, answered_at, verdict, request";
+
+/// Cancels a transaction whose nonce is not spent: its lifetime ends now.
+const CANCEL: &str = "UPDATE credence_requests
+        SET cancelled = 1, expires_at = min(expires_at, :now)
+      WHERE tx_hash = :tx AND spent = 0";
 
 /// Forgets the requests expired at `:now`.
 const FORGET_EXPIRED: &str = "DELETE FROM credence_requests WHERE expires_at <= :now";
@@ -261,33 +281,6 @@ impl SqliteNonceStore {
         &self.path
     }
 
-    /// The request recorded with `nonce`, if any, decoded from the canonical
-    /// bytes the store keeps.
-    ///
-    /// # Errors
-    /// A backend error; [`StoreError::Corrupt`] when the bytes do not decode
-    /// to a request with this nonce and the recorded digest.
-    pub fn request(&self, nonce: &[u8; 32]) -> Result<Option<ProofRequest>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare_cached(SELECT_REQUEST)
-            .map_err(self.sqlite("read"))?;
-        let mut rows = stmt
-            .query(named_params! {":nonce": &nonce[..]})
-            .map_err(self.sqlite("read"))?;
-        let Some(row) = rows.next().map_err(self.sqlite("read"))? else {
-            return Ok(None);
-        };
-        let request = blob_column(row, 0)
-            .and_then(|b| ProofRequest::from_bytes(b).ok())
-            .ok_or_else(|| self.corrupt())?;
-        let digest = blob_column(row, 1).ok_or_else(|| self.corrupt())?;
-        if request.nonce() != nonce || request.digest()[..] != *digest {
-            return Err(self.corrupt());
-        }
-        Ok(Some(request))
-    }
-
     /// Forgets every request expired at `now` (seconds since 1970-01-01
     /// UTC), and returns how many. A presentation for a forgotten request is
     /// then refused as not issued by this verifier.
@@ -326,6 +319,144 @@ impl SqliteNonceStore {
         }
     }
 
+    /// Records `request` under the transaction `tx`, if any.
+    fn insert(
+        &self,
+        request: &ProofRequest,
+        terms: &RequestTerms,
+        tx: Option<&TxHash>,
+    ) -> Result<(), StoreError> {
+        let issued_at = db_time(terms.issued_at, "issued_at")?;
+        let expires_at = db_time(terms.expires_at, "expires_at")?;
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(RECORD).map_err(self.sqlite("record"))?;
+        let inserted = stmt
+            .execute(named_params! {
+                ":nonce": &request.nonce()[..],
+                ":digest": &terms.digest[..],
+                ":request": request.to_bytes(),
+                ":issued_at": issued_at,
+                ":expires_at": expires_at,
+                ":max_failures": i64::from(terms.max_failures),
+                ":tx_hash": tx.map(|t| &t[..]),
+            })
+            .map_err(self.sqlite("record"))?;
+        if inserted == 0 {
+            return Err(StoreError::NonceExists);
+        }
+        Ok(())
+    }
+
+    /// Settles one attempt on `conn` (spec/wallet.md §8.2 step 5), keeping
+    /// `verdict` with it when it is recorded.
+    fn settle_on(
+        &self,
+        conn: &Connection,
+        nonce: &[u8; 32],
+        attempt: Attempt,
+        now: u64,
+        verdict: Option<&str>,
+    ) -> Result<Settlement, StoreError> {
+        let satisfied = attempt == Attempt::Satisfied;
+        // Every recorded time fits in an i64, so a later `now` decides as
+        // the latest one the store can hold.
+        let now_db = i64::try_from(now).unwrap_or(i64::MAX);
+        let updated = {
+            let mut stmt = conn.prepare_cached(SETTLE).map_err(self.sqlite("settle"))?;
+            let mut rows = stmt
+                .query(named_params! {
+                    ":nonce": &nonce[..],
+                    ":satisfied": i64::from(satisfied),
+                    ":now": now_db,
+                    ":verdict": verdict,
+                })
+                .map_err(self.sqlite("settle"))?;
+            let first = rows
+                .next()
+                .map_err(self.sqlite("settle"))?
+                .map(|row| (int_column::<u32>(row, 0), flag_column(row, 1)));
+            // The statement commits when it runs to its end: step it there,
+            // so that a failed commit is an error here and never a `Spent`.
+            while rows.next().map_err(self.sqlite("settle"))?.is_some() {}
+            first
+        };
+        match (updated, attempt) {
+            (Some((_, Some(true))), Attempt::Satisfied) => return Ok(Settlement::Spent),
+            (Some((Some(failures), Some(false))), Attempt::Rejected) => {
+                return Ok(Settlement::Counted { failures })
+            }
+            (Some(_), _) => return Err(self.corrupt()),
+            (None, _) => {}
+        }
+        // No row was updated: the request is unknown, or in one of its final
+        // states, which a read tells apart.
+        let Some(r) = self.select(conn, nonce)? else {
+            return Ok(Settlement::Unknown);
+        };
+        Ok(if r.spent {
+            Settlement::Replayed
+        } else if now >= r.terms.expires_at {
+            Settlement::Expired
+        } else if r.failures >= r.terms.max_failures {
+            Settlement::Closed
+        } else {
+            // Open now, so recorded after the update ran: unknown then, and
+            // nothing was recorded for this attempt.
+            Settlement::Unknown
+        })
+    }
+
+    /// The request and transaction of the one row `sql` selects (the columns
+    /// of [`TRANSACTION_COLUMNS`]), if any.
+    fn select_transaction(
+        &self,
+        sql: &str,
+        params: &[(&str, &dyn rusqlite::ToSql)],
+    ) -> Result<Option<(ProofRequest, Transaction)>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(sql).map_err(self.sqlite("read"))?;
+        let mut rows = stmt.query(params).map_err(self.sqlite("read"))?;
+        let Some(row) = rows.next().map_err(self.sqlite("read"))? else {
+            return Ok(None);
+        };
+        let found = (|| {
+            let record = RequestRecord {
+                terms: RequestTerms {
+                    digest: blob_column(row, 0)?.try_into().ok()?,
+                    issued_at: int_column(row, 1)?,
+                    expires_at: int_column(row, 2)?,
+                    max_failures: int_column(row, 3)?,
+                },
+                failures: int_column(row, 4)?,
+                spent: flag_column(row, 5)?,
+            };
+            let nonce: [u8; 32] = blob_column(row, 6)?.try_into().ok()?;
+            let answered_at = match row.get_ref(8).ok()? {
+                ValueRef::Null => None,
+                ValueRef::Integer(t) => Some(u64::try_from(t).ok()?),
+                _ => return None,
+            };
+            let verdict = match row.get_ref(9).ok()? {
+                ValueRef::Null => None,
+                ValueRef::Text(t) => Some(String::from_utf8(t.to_vec()).ok()?),
+                _ => return None,
+            };
+            let request = ProofRequest::from_bytes(blob_column(row, 10)?).ok()?;
+            if request.nonce() != &nonce || request.digest() != record.terms.digest {
+                return None;
+            }
+            let transaction = Transaction {
+                nonce,
+                record,
+                cancelled: flag_column(row, 7)?,
+                answered_at,
+                verdict,
+            };
+            Some((request, transaction))
+        })();
+        found.map(Some).ok_or_else(|| self.corrupt())
+    }
+
     /// The record of `nonce`, read on `conn`.
     fn select(
         &self,
@@ -357,24 +488,7 @@ impl SqliteNonceStore {
 
 impl NonceStore for SqliteNonceStore {
     fn record(&self, request: &ProofRequest, terms: &RequestTerms) -> Result<(), StoreError> {
-        let issued_at = db_time(terms.issued_at, "issued_at")?;
-        let expires_at = db_time(terms.expires_at, "expires_at")?;
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(RECORD).map_err(self.sqlite("record"))?;
-        let inserted = stmt
-            .execute(named_params! {
-                ":nonce": &request.nonce()[..],
-                ":digest": &terms.digest[..],
-                ":request": request.to_bytes(),
-                ":issued_at": issued_at,
-                ":expires_at": expires_at,
-                ":max_failures": i64::from(terms.max_failures),
-            })
-            .map_err(self.sqlite("record"))?;
-        if inserted == 0 {
-            return Err(StoreError::NonceExists);
-        }
-        Ok(())
+        self.insert(request, terms, None)
     }
 
     fn lookup(&self, nonce: &[u8; 32]) -> Result<Option<RequestRecord>, StoreError> {
@@ -388,52 +502,82 @@ impl NonceStore for SqliteNonceStore {
         attempt: Attempt,
         now: u64,
     ) -> Result<Settlement, StoreError> {
-        let satisfied = attempt == Attempt::Satisfied;
-        // Every recorded time fits in an i64, so a later `now` decides as
-        // the latest one the store can hold.
-        let now_db = i64::try_from(now).unwrap_or(i64::MAX);
         let conn = self.lock();
-        let updated = {
-            let mut stmt = conn.prepare_cached(SETTLE).map_err(self.sqlite("settle"))?;
-            let mut rows = stmt
-                .query(named_params! {
-                    ":nonce": &nonce[..],
-                    ":satisfied": i64::from(satisfied),
-                    ":now": now_db,
-                })
-                .map_err(self.sqlite("settle"))?;
-            let first = rows
-                .next()
-                .map_err(self.sqlite("settle"))?
-                .map(|row| (int_column::<u32>(row, 0), flag_column(row, 1)));
-            // The statement commits when it runs to its end: step it there,
-            // so that a failed commit is an error here and never a `Spent`.
-            while rows.next().map_err(self.sqlite("settle"))?.is_some() {}
-            first
-        };
-        match (updated, attempt) {
-            (Some((_, Some(true))), Attempt::Satisfied) => return Ok(Settlement::Spent),
-            (Some((Some(failures), Some(false))), Attempt::Rejected) => {
-                return Ok(Settlement::Counted { failures })
-            }
-            (Some(_), _) => return Err(self.corrupt()),
-            (None, _) => {}
-        }
-        // No row was updated: the request is unknown, or in one of its final
-        // states, which a read tells apart.
-        let Some(r) = self.select(&conn, nonce)? else {
-            return Ok(Settlement::Unknown);
-        };
-        Ok(if r.spent {
-            Settlement::Replayed
-        } else if now >= r.terms.expires_at {
-            Settlement::Expired
-        } else if r.failures >= r.terms.max_failures {
-            Settlement::Closed
-        } else {
-            // Open now, so recorded after the update ran: unknown then, and
-            // nothing was recorded for this attempt.
-            Settlement::Unknown
+        self.settle_on(&conn, nonce, attempt, now, None)
+    }
+
+    fn settle_batch(
+        &self,
+        attempts: &[Settling<'_>],
+        now: u64,
+    ) -> Result<Vec<Settlement>, StoreError> {
+        let verdicts = attempts
+            .iter()
+            .map(|a| serde_json::to_string(a.verdict))
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        let mut conn = self.lock();
+        // One transaction, one commit (and one fsync) for the whole batch.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(self.sqlite("settle"))?;
+        let settled = attempts
+            .iter()
+            .zip(&verdicts)
+            .map(|(a, verdict)| self.settle_on(&tx, a.nonce, a.attempt, now, Some(verdict)))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit().map_err(self.sqlite("settle"))?;
+        Ok(settled)
+    }
+}
+
+impl TransactionStore for SqliteNonceStore {
+    fn create(
+        &self,
+        tx: &TxHash,
+        request: &ProofRequest,
+        terms: &RequestTerms,
+    ) -> Result<(), StoreError> {
+        self.insert(request, terms, Some(tx))
+    }
+
+    fn request(&self, nonce: &[u8; 32]) -> Result<Option<(ProofRequest, Transaction)>, StoreError> {
+        let sql =
+            format!("SELECT {TRANSACTION_COLUMNS} FROM credence_requests WHERE nonce = :nonce");
+        self.select_transaction(&sql, named_params! {":nonce": &nonce[..]})
+    }
+
+    fn transaction(&self, tx: &TxHash) -> Result<Option<Transaction>, StoreError> {
+        let sql =
+            format!("SELECT {TRANSACTION_COLUMNS} FROM credence_requests WHERE tx_hash = :tx");
+        Ok(self
+            .select_transaction(&sql, named_params! {":tx": &tx[..]})?
+            .map(|(_, t)| t))
+    }
+
+    fn cancel(&self, tx: &TxHash, now: u64) -> Result<bool, StoreError> {
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(CANCEL).map_err(self.sqlite("cancel"))?;
+        stmt.execute(named_params! {":tx": &tx[..], ":now": now})
+            .map_err(self.sqlite("cancel"))?;
+        let mut exists = conn
+            .prepare_cached("SELECT 1 FROM credence_requests WHERE tx_hash = :tx")
+            .map_err(self.sqlite("cancel"))?;
+        exists
+            .exists(named_params! {":tx": &tx[..]})
+            .map_err(self.sqlite("cancel"))
+    }
+
+    fn purge(&self, before: u64) -> Result<usize, StoreError> {
+        self.forget_expired(before)
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        let conn = self.lock();
+        conn.query_row("SELECT count(*) FROM credence_requests WHERE 0", [], |_| {
+            Ok(())
         })
+        .map_err(self.sqlite("read"))
     }
 }

@@ -2,6 +2,8 @@
 //! transaction (the verifier backend's handle on it), its cancellation, and
 //! the verdict of the last recorded presentation (spec/wallet.md §8.5).
 
+use std::sync::Arc;
+
 use credence::verifier::{NonceStore, RequestRecord, RequestTerms, StoreError};
 use credence::ProofRequest;
 
@@ -85,3 +87,39 @@ pub trait TransactionStore: NonceStore + Send + Sync + 'static {
     /// A backend error.
     fn ping(&self) -> Result<(), StoreError>;
 }
+
+/// A store behind a smart pointer is the store itself.
+macro_rules! forward_transaction_store {
+    ($($ptr:ident),*) => {$(
+        impl<S: TransactionStore + ?Sized> TransactionStore for $ptr<S> {
+            fn create(
+                &self,
+                tx: &TxHash,
+                request: &ProofRequest,
+                terms: &RequestTerms,
+            ) -> Result<(), StoreError> {
+                (**self).create(tx, request, terms)
+            }
+            fn request(
+                &self,
+                nonce: &[u8; 32],
+            ) -> Result<Option<(ProofRequest, Transaction)>, StoreError> {
+                (**self).request(nonce)
+            }
+            fn transaction(&self, tx: &TxHash) -> Result<Option<Transaction>, StoreError> {
+                (**self).transaction(tx)
+            }
+            fn cancel(&self, tx: &TxHash, now: u64) -> Result<bool, StoreError> {
+                (**self).cancel(tx, now)
+            }
+            fn purge(&self, before: u64) -> Result<usize, StoreError> {
+                (**self).purge(before)
+            }
+            fn ping(&self) -> Result<(), StoreError> {
+                (**self).ping()
+            }
+        }
+    )*};
+}
+
+forward_transaction_store!(Arc, Box);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use credence::verifier::{Attempt, NonceStore, Settlement, StoreError};
-use credence_verifier::{SqliteError, SqliteNonceStore, SCHEMA_VERSION};
+use credence_verifier::{SqliteError, SqliteNonceStore, TransactionStore, SCHEMA_VERSION};
 use rusqlite::Connection;
 
 fn backend(e: StoreError) -> SqliteError {
@@ -46,9 +46,12 @@ fn the_request_is_kept_in_canonical_bytes() {
     let f = Sqlite::new();
     let s = f.open();
     let n = recorded(&s, 3, 5);
-    let back = s.request(&n).unwrap().expect("recorded");
+    let (back, t) = TransactionStore::request(&s, &n)
+        .unwrap()
+        .expect("recorded");
     assert_eq!(back.to_bytes(), request(3).to_bytes());
-    assert!(s.request(&[4; 32]).unwrap().is_none());
+    assert_eq!(t.nonce, n);
+    assert!(TransactionStore::request(&s, &[4; 32]).unwrap().is_none());
 }
 
 #[test]
@@ -129,7 +132,10 @@ fn out_of_range_rows_are_corrupt() {
         let corrupt = |r: Result<_, StoreError>| matches!(r, Err(StoreError::Corrupt { .. }));
         if i == updates.len() - 1 {
             // Only the request bytes are damaged.
-            assert!(corrupt(s.request(&n).map(|_| ())), "{sql}");
+            assert!(
+                corrupt(TransactionStore::request(&s, &n).map(|_| ())),
+                "{sql}"
+            );
         } else {
             assert!(corrupt(s.lookup(&n).map(|_| ())), "{sql}");
             assert!(
@@ -232,4 +238,128 @@ fn racing_processes_spend_a_nonce_once() {
     let replayed = outcomes.iter().filter(|o| *o == "Replayed").count();
     assert_eq!((spent, replayed), (1, SETTLERS - 1), "{outcomes:?}");
     assert!(f.open().lookup(&[1; 32]).unwrap().unwrap().spent);
+}
+
+#[test]
+fn a_version_1_file_is_migrated_keeping_its_requests() {
+    let f = Sqlite::new();
+    let s = f.open();
+    let n = recorded(&s, 1, 5);
+    assert_eq!(
+        s.settle(&n, Attempt::Rejected, T0 + 1).unwrap(),
+        Settlement::Counted { failures: 1 }
+    );
+    drop(s);
+    // Take the file back to version 1: without the transaction columns.
+    let raw = Connection::open(&f.path).unwrap();
+    raw.execute_batch(
+        "DROP INDEX credence_requests_tx_hash;
+         ALTER TABLE credence_requests DROP COLUMN tx_hash;
+         ALTER TABLE credence_requests DROP COLUMN cancelled;
+         ALTER TABLE credence_requests DROP COLUMN answered_at;
+         ALTER TABLE credence_requests DROP COLUMN verdict;
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(raw);
+    let s = f.open();
+    let record = s.lookup(&n).unwrap().expect("kept");
+    assert_eq!((record.failures, record.spent), (1, false));
+    let (_, t) = TransactionStore::request(&s, &n).unwrap().expect("kept");
+    assert_eq!((t.cancelled, t.answered_at, t.verdict), (false, None, None));
+    assert_eq!(
+        s.settle(&n, Attempt::Satisfied, T0 + 2).unwrap(),
+        Settlement::Spent
+    );
+}
+
+#[test]
+fn a_batch_is_settled_in_one_transaction_with_its_verdicts() {
+    use credence::fixtures::World;
+    use credence::verifier::Settling;
+    let f = Sqlite::new();
+    let s = f.open();
+    let w = World::new();
+    let r = request(1);
+    s.create(&[9; 32], &r, &terms(&r, 5)).unwrap();
+    let other = request(2);
+    s.create(&[8; 32], &other, &terms(&other, 5)).unwrap();
+    // Two presentations for `r` in one batch, and a rejected one for
+    // `other`: real verdicts, so the stored JSON is the verdict's.
+    let (link, creds) = w.subject(12_000, 0);
+    let p =
+        credence::Presentation::prove_with_rng(&r, &link, &creds, &mut credence::fixtures::rng(3))
+            .unwrap();
+    let good = p.verify(&r);
+    let bad = p.verify(&other);
+    assert!(good.is_satisfied() && !bad.is_satisfied());
+    let attempts = [
+        Settling {
+            nonce: r.nonce(),
+            attempt: Attempt::Satisfied,
+            verdict: &good,
+        },
+        Settling {
+            nonce: r.nonce(),
+            attempt: Attempt::Satisfied,
+            verdict: &good,
+        },
+        Settling {
+            nonce: other.nonce(),
+            attempt: Attempt::Rejected,
+            verdict: &bad,
+        },
+        Settling {
+            nonce: &[7; 32],
+            attempt: Attempt::Rejected,
+            verdict: &bad,
+        },
+    ];
+    let settled = s.settle_batch(&attempts, T0 + 1).unwrap();
+    assert_eq!(
+        settled,
+        [
+            Settlement::Spent,
+            Settlement::Replayed,
+            Settlement::Counted { failures: 1 },
+            Settlement::Unknown
+        ]
+    );
+    let t = s.transaction(&[9; 32]).unwrap().expect("recorded");
+    assert_eq!(t.nonce, *r.nonce());
+    assert!(t.record.spent);
+    assert_eq!(t.answered_at, Some(T0 + 1));
+    assert_eq!(
+        t.verdict.as_deref(),
+        Some(serde_json::to_string(&good).unwrap().as_str())
+    );
+    let o = s.transaction(&[8; 32]).unwrap().expect("recorded");
+    assert_eq!(
+        o.verdict.as_deref(),
+        Some(serde_json::to_string(&bad).unwrap().as_str())
+    );
+    // A transaction hash is unique, as a nonce is.
+    let third = request(3);
+    assert!(matches!(
+        s.create(&[9; 32], &third, &terms(&third, 5)),
+        Err(StoreError::NonceExists)
+    ));
+    assert!(s.lookup(third.nonce()).unwrap().is_none());
+    // Cancelling: a spent transaction stays as it is; an open one ends now.
+    assert!(s.cancel(&[9; 32], T0 + 2).unwrap());
+    assert!(!s.transaction(&[9; 32]).unwrap().unwrap().cancelled);
+    assert!(s.cancel(&[8; 32], T0 + 2).unwrap());
+    let o = s.transaction(&[8; 32]).unwrap().unwrap();
+    assert!(o.cancelled);
+    assert_eq!(o.record.terms.expires_at, T0 + 2);
+    assert_eq!(
+        s.settle(other.nonce(), Attempt::Satisfied, T0 + 3).unwrap(),
+        Settlement::Expired
+    );
+    assert!(!s.cancel(&[6; 32], T0 + 2).unwrap());
+    // Purging forgets what ended, with its verdict.
+    assert_eq!(s.purge(T0 + 2).unwrap(), 1);
+    assert!(s.transaction(&[8; 32]).unwrap().is_none());
+    assert!(s.transaction(&[9; 32]).unwrap().is_some());
+    s.ping().unwrap();
 }

@@ -47,7 +47,13 @@ store_suite!(dir, Some(Dir::new()), [a_reopened_store_keeps_everything]);
 store_suite!(
     sqlite,
     Some(Sqlite::new()),
-    [a_reopened_store_keeps_everything]
+    [
+        a_reopened_store_keeps_everything,
+        transactions_are_created_and_read,
+        verdicts_are_kept_with_the_transaction,
+        cancelling_ends_a_transaction,
+        purging_forgets_ended_transactions
+    ]
 );
 store_suite!(
     postgres,
