@@ -8,9 +8,10 @@
 //!   each batch. `/healthz`, `/readyz` and `/metrics` serve operators.
 //! - [`TransactionStore`]: what the service keeps per request (the
 //!   library's [`NonceStore`](credence::verifier::NonceStore) and the
-//!   transaction), and [`SqliteNonceStore`], which keeps it in one SQLite
-//!   file that every thread and every process that opens it shares
-//!   (spec/wallet.md §8.4, §8.5).
+//!   transaction); [`SqliteNonceStore`] keeps it in one SQLite file that
+//!   every thread and every process that opens it shares (spec/wallet.md
+//!   §8.4, §8.5), and [`PgNonceStore`] on a PostgreSQL server that several
+//!   instances share (spec/wallet.md §8.6).
 //! - [`Config`]: a TOML file overridden by `CREDENCE_VERIFIER_*` variables.
 //!
 //! # Example
@@ -36,6 +37,7 @@ mod config;
 mod error;
 pub mod limits;
 mod metrics;
+mod postgres;
 mod sqlite;
 mod store;
 mod wait;
@@ -44,5 +46,6 @@ pub use app::{open_store, App, StartError};
 pub use config::{Config, ConfigError, Secret, StoreUrl, CONFIG_ENV, ENV_PREFIX};
 pub use error::ApiError;
 pub use metrics::Metrics;
+pub use postgres::{PgNonceStore, PgOptions, PostgresError, SCHEMA_VERSION as PG_SCHEMA_VERSION};
 pub use sqlite::{SqliteError, SqliteNonceStore, DEFAULT_BUSY_TIMEOUT, SCHEMA_VERSION};
 pub use store::{Transaction, TransactionStore, TxHash};
