@@ -40,7 +40,7 @@ use crate::error::ApiError;
 use crate::limits::{BACKEND_BODY_LIMIT, MAX_PRESENTATION_LEN};
 use crate::metrics::{Metrics, Outcome};
 use crate::wait::Notifier;
-use crate::{SqliteNonceStore, Transaction, TransactionStore};
+use crate::{PgNonceStore, SqliteNonceStore, Transaction, TransactionStore};
 
 /// How often a long poll re-reads the store, for changes made by another
 /// instance sharing it, and for expiry.
@@ -59,9 +59,6 @@ pub enum StartError {
     /// The store cannot be opened.
     #[error("cannot open the store: {0}")]
     Store(#[from] StoreError),
-    /// The configured store is not built into this service yet.
-    #[error("the {0} store is not built yet; use a sqlite:// store URL")]
-    NotBuilt(&'static str),
     /// The verifier cannot be made from the configuration.
     #[error("invalid verifier configuration: {0}")]
     Verifier(#[from] VerifierError),
@@ -70,15 +67,21 @@ pub enum StartError {
     RateLimit,
 }
 
-/// Opens the store named by `url`.
+/// Opens the store named by `url`: an SQLite file, or a PostgreSQL server
+/// (with the default [`PgOptions`](crate::PgOptions)), whose schema is
+/// created or migrated.
+///
+/// It blocks (a PostgreSQL store connects and migrates): call it before the
+/// service's runtime starts, or on its blocking pool.
 ///
 /// # Errors
-/// [`StartError::Store`] when the SQLite file cannot be opened;
-/// [`StartError::NotBuilt`] for a PostgreSQL URL, until that store lands.
+/// [`StartError::Store`] when the SQLite file cannot be opened, or the
+/// PostgreSQL server cannot be reached or refuses the login, or either holds
+/// a schema version this build does not know.
 pub fn open_store(url: &StoreUrl) -> Result<Arc<dyn TransactionStore>, StartError> {
     match url {
         StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteNonceStore::open(path)?)),
-        StoreUrl::Postgres(_) => Err(StartError::NotBuilt("PostgreSQL")),
+        StoreUrl::Postgres(url) => Ok(Arc::new(PgNonceStore::connect(url.expose_str())?)),
     }
 }
 

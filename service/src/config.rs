@@ -40,6 +40,11 @@ impl Secret {
     pub fn expose(&self) -> &[u8] {
         self.0.as_bytes()
     }
+
+    /// The secret as text.
+    pub fn expose_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -54,8 +59,9 @@ pub enum StoreUrl {
     /// `sqlite://<path>`: one SQLite file (`sqlite:///var/lib/x.sqlite` for
     /// an absolute path).
     Sqlite(PathBuf),
-    /// `postgres://…` or `postgresql://…`: a PostgreSQL server (the URL is
-    /// kept as given; it may hold a password and is never printed).
+    /// `postgres://…` or `postgresql://…`: a PostgreSQL server that several
+    /// instances may share (the URL is kept as given; it may hold a password
+    /// and is never printed).
     Postgres(Secret),
 }
 

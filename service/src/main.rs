@@ -91,6 +91,15 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    // Opening blocks (a PostgreSQL store connects and migrates): before the
+    // runtime.
+    let store = match open_store(&config.store) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -103,13 +112,6 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         let listen = config.listen;
-        let store = match open_store(&config.store) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot start");
-                return ExitCode::FAILURE;
-            }
-        };
         let app = match App::new(config, store) {
             Ok(a) => a,
             Err(e) => {

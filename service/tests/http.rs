@@ -20,6 +20,8 @@ use credence_verifier::{open_store, App, Config, Secret, StoreUrl};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+mod common;
+
 const TOKEN: &str = "test-token-0123456789abcdef";
 const POLICY: &str = "bank.liquidity_eur >= 5000 and court.outstanding_defaults == 0";
 
@@ -74,9 +76,17 @@ impl Service {
     }
 
     fn with(tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::on(None, tweak)
+    }
+
+    /// A service on the store at `store`, or on a fresh SQLite file.
+    fn on(store: Option<StoreUrl>, tweak: impl FnOnce(&mut Config)) -> Self {
         let world = Arc::new(World::new());
         let dir = tempfile::tempdir().unwrap();
         let mut c = config(&world, dir.path());
+        if let Some(url) = store {
+            c.store = url;
+        }
         tweak(&mut c);
         let store = open_store(&c.store).unwrap();
         let app = App::new(c, store).unwrap();
@@ -372,8 +382,11 @@ async fn a_rejected_presentation_is_counted_and_the_right_one_still_accepted() {
 }
 
 async fn racing_posts(batch_size: usize) {
+    racing_posts_on(Service::with(|c| c.batch_size = batch_size)).await;
+}
+
+async fn racing_posts_on(s: Service) {
     const POSTS: usize = 32;
-    let s = Service::with(|c| c.batch_size = batch_size);
     let tx = s.create_default().await;
     let presentation = s.wallet(1).prove(&request_of(&tx)).unwrap();
     let body = serde_json::to_vec(&presentation).unwrap();
@@ -1353,4 +1366,23 @@ async fn presentations_that_arrive_together_are_verified_in_one_batch() {
         "{metrics}"
     );
     s.app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_too_a_wallet_answers_once() {
+    // Making the schema, connecting and migrating block: off the runtime.
+    let Some((pg, s)) = tokio::task::spawn_blocking(|| {
+        let pg = common::Postgres::new()?;
+        let url = StoreUrl::parse(&pg.url).unwrap();
+        Some((pg, Service::on(Some(url), |_| {})))
+    })
+    .await
+    .unwrap() else {
+        return;
+    };
+    let tx = s.create_default().await;
+    assert_eq!(s.status(&tx).await["status"], "pending");
+    assert_eq!(s.get("/readyz").await.status, StatusCode::OK);
+    racing_posts_on(s).await;
+    tokio::task::spawn_blocking(move || drop(pg)).await.unwrap();
 }
