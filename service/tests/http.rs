@@ -1386,3 +1386,37 @@ async fn on_postgresql_too_a_wallet_answers_once() {
     racing_posts_on(s).await;
     tokio::task::spawn_blocking(move || drop(pg)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_poll_sees_an_answer_posted_to_another_instance() {
+    let a = Service::new();
+    let b = Service::on(
+        Some(StoreUrl::Sqlite(a._dir.path().join("verifier.sqlite"))),
+        |_| {},
+    );
+    let tx = a.create_default().await;
+    let router = a.router.clone();
+    let uri = format!(
+        "/v1/transactions/{}?wait=20",
+        tx["transaction_id"].as_str().unwrap()
+    );
+    let poll = tokio::spawn(async move {
+        let r = Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap();
+        call(&router, r).await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let p = b.wallet(1).prove(&request_of(&tx)).unwrap();
+    let posted = Instant::now();
+    assert_eq!(b.present(&tx, &p).await.status, StatusCode::OK);
+    let polled = poll.await.unwrap();
+    assert_eq!(polled.json()["status"], "answered");
+    assert!(
+        posted.elapsed() < Duration::from_secs(10),
+        "seen by a re-read"
+    );
+    a.app.shutdown().await;
+    b.app.shutdown().await;
+}
