@@ -4,7 +4,9 @@
 //! For now this crate holds the durable nonce store: [`SqliteNonceStore`], a
 //! [`NonceStore`](credence::verifier::NonceStore) in one SQLite file, which
 //! every thread and every process that opens the file shares
-//! (spec/wallet.md §8.4). The HTTP service builds on it.
+//! (spec/wallet.md §8.4). The HTTP service builds on it. [`desk`] holds the
+//! page the service serves for a verifier's desk, and the QR code of a
+//! request link.
 //!
 //! # Example
 //! ```
@@ -23,6 +25,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod desk;
 mod sqlite;
 mod store;
 
