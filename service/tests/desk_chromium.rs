@@ -6,14 +6,22 @@
 //! Runs when `CREDENCE_TEST_CHROMIUM=1` (`.ci/run` sets it after installing
 //! chromium and running `npm ci` in `service/desk-test/`); says it was
 //! skipped otherwise, and fails when `CI` is set. The screenshots go to
-//! `CREDENCE_DESK_ARTIFACTS`, by default `<target dir>/desk-test/`.
+//! `CREDENCE_DESK_ARTIFACTS`, by default `<target dir>/desk-test/`, beside
+//! the service's log.
+//!
+//! The service under test is the `credence-verifier` binary, started on
+//! 127.0.0.1 with a temporary SQLite store and a configuration that trusts
+//! the fixtures' raters; where this package has no binary yet, a stand-in
+//! of its API (`desk_chromium/standin.rs`) serves the same endpoints.
 
 #[path = "desk_chromium/standin.rs"]
 mod standin;
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use credence::RaterDescriptor;
 
@@ -89,6 +97,81 @@ fn build_test_wallet() -> PathBuf {
         .expect("the test wallet's executable")
 }
 
+/// The service binary, running until dropped.
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Starts `bin` on a free port of 127.0.0.1 with a store in `dir`, trusting
+/// the descriptors `raters`; its log goes to `log`.
+fn start_service(bin: &str, dir: &Path, raters: &[PathBuf], log: &Path) -> (Service, SocketAddr) {
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let raters: Vec<String> = raters
+        .iter()
+        .map(|p| toml_string(&p.display().to_string()))
+        .collect();
+    let config = format!(
+        "listen = \"{addr}\"\npublic_url = \"http://{addr}\"\nstore = {}\ntoken = {}\n\
+         verifier_id = \"consulate.example\"\ntrusted_raters = [{}]\n",
+        toml_string(&format!(
+            "sqlite://{}",
+            dir.join("verifier.sqlite").display()
+        )),
+        toml_string(TOKEN),
+        raters.join(", "),
+    );
+    let config_path = dir.join("verifier.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let child = Command::new(bin)
+        .arg("--config")
+        .arg(&config_path)
+        .env_remove("CREDENCE_VERIFIER_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut service = Service(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = service.0.try_wait().unwrap() {
+            panic!(
+                "the service stopped ({status}): {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        if healthy(addr) {
+            return (service, addr);
+        }
+        assert!(Instant::now() < deadline, "the service did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn healthy(addr: SocketAddr) -> bool {
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let mut answer = String::new();
+    s.write_all(request.as_bytes()).is_ok()
+        && s.read_to_string(&mut answer).is_ok()
+        && answer.starts_with("HTTP/1.1 200")
+}
+
 #[test]
 fn the_desk_shows_a_request_and_its_verdict_in_chromium() {
     let chromium = PathBuf::from(std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()));
@@ -114,14 +197,25 @@ fn the_desk_shows_a_request_and_its_verdict_in_chromium() {
         .status()
         .unwrap();
     assert!(status.success(), "test_wallet raters");
-    let trusted: Vec<RaterDescriptor> = ["bank", "court", "social"]
+    let raters: Vec<PathBuf> = ["bank", "court", "social"]
         .iter()
-        .map(|id| {
-            let json = std::fs::read(raters.join(format!("{id}.pub.json"))).unwrap();
-            serde_json::from_slice(&json).unwrap()
-        })
+        .map(|id| raters.join(format!("{id}.pub.json")))
         .collect();
-    let addr = standin::start(trusted, &tmp.path().join("verifier.sqlite"), TOKEN);
+    let log = artifacts.join("service.log");
+    let (_service, addr) = match option_env!("CARGO_BIN_EXE_credence-verifier") {
+        Some(bin) => {
+            let (service, addr) = start_service(bin, tmp.path(), &raters, &log);
+            (Some(service), addr)
+        }
+        None => {
+            let trusted: Vec<RaterDescriptor> = raters
+                .iter()
+                .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+                .collect();
+            let addr = standin::start(trusted, &tmp.path().join("verifier.sqlite"), TOKEN);
+            (None, addr)
+        }
+    };
 
     let out = Command::new("node")
         .args(["--test", "--test-reporter=spec", "desk.test.mjs"])
@@ -144,4 +238,7 @@ fn the_desk_shows_a_request_and_its_verdict_in_chromium() {
         say(&format!("desk test {}", line.trim()));
     }
     assert!(out.status.success(), "the desk test in Chromium failed");
+    if let Ok(log) = std::fs::read_to_string(&log) {
+        assert!(!log.contains(TOKEN), "the token is in the service's log");
+    }
 }
