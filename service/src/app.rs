@@ -36,6 +36,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::batch::{BatchFailure, BatchSettings, Batcher, ServiceVerifier, SubmitError};
 use crate::config::{Config, StoreUrl};
+use crate::desk;
 use crate::error::ApiError;
 use crate::limits::{BACKEND_BODY_LIMIT, MAX_PRESENTATION_LEN};
 use crate::metrics::{Metrics, Outcome};
@@ -342,6 +343,8 @@ impl App {
             .layer(governor)
             .layer(cors);
         let ops = Router::new()
+            .route(desk::PAGE_PATH, get(desk_file))
+            .route("/desk/{file}", get(desk_file))
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics_text))
@@ -655,9 +658,10 @@ async fn create_transaction(
         "transaction_id": b64(&transaction_id),
         "request_id": request_id,
         "response_uri": format!("{request_uri}/presentation"),
-        "request_uri": request_uri,
+        "request_uri": &request_uri,
         "expires_at": expires_at,
         "request": request,
+        "qr_svg": desk::qr_svg(&request_uri).ok(),
     });
     Ok(json_response(StatusCode::CREATED, &body))
 }
@@ -927,6 +931,21 @@ async fn post_presentation(
 }
 
 /// `GET /healthz`: the process is up.
+/// `GET /desk` and its files: the verifier's desk, with its
+/// Content-Security-Policy.
+async fn desk_file(uri: axum::http::Uri) -> Response {
+    let Some(asset) = desk::asset(uri.path()) else {
+        return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route").into_response();
+    };
+    let mut response = ([(header::CONTENT_TYPE, asset.content_type)], asset.body).into_response();
+    for (name, value) in desk::HEADERS {
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
 async fn healthz() -> Response {
     json_response(StatusCode::OK, &json!({"status": "ok"}))
 }

@@ -34,6 +34,7 @@
 mod app;
 mod batch;
 mod config;
+pub mod desk;
 mod error;
 pub mod limits;
 mod metrics;
