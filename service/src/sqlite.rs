@@ -406,13 +406,16 @@ impl SqliteNonceStore {
         })
     }
 
-    /// The request and transaction of the one row `sql` selects (the columns
-    /// of [`TRANSACTION_COLUMNS`]), if any.
+    /// The transaction of the one row `sql` selects (the columns of
+    /// [`TRANSACTION_COLUMNS`]), if any, with its request decoded and
+    /// checked against the row when `with_request` (a status read needs
+    /// only the transaction, and skips the decoding).
     fn select_transaction(
         &self,
         sql: &str,
         params: &[(&str, &dyn rusqlite::ToSql)],
-    ) -> Result<Option<(ProofRequest, Transaction)>, StoreError> {
+        with_request: bool,
+    ) -> Result<Option<(Option<ProofRequest>, Transaction)>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(sql).map_err(self.sqlite("read"))?;
         let mut rows = stmt.query(params).map_err(self.sqlite("read"))?;
@@ -441,10 +444,17 @@ impl SqliteNonceStore {
                 ValueRef::Text(t) => Some(String::from_utf8(t.to_vec()).ok()?),
                 _ => return None,
             };
-            let request = ProofRequest::from_bytes(blob_column(row, 10)?).ok()?;
-            if request.nonce() != &nonce || request.digest() != record.terms.digest {
-                return None;
-            }
+            let bytes = blob_column(row, 10)?;
+            let request = match with_request {
+                true => {
+                    let request = ProofRequest::from_bytes(bytes).ok()?;
+                    if request.nonce() != &nonce || request.digest() != record.terms.digest {
+                        return None;
+                    }
+                    Some(request)
+                }
+                false => None,
+            };
             let transaction = Transaction {
                 nonce,
                 record,
@@ -544,14 +554,18 @@ impl TransactionStore for SqliteNonceStore {
     fn request(&self, nonce: &[u8; 32]) -> Result<Option<(ProofRequest, Transaction)>, StoreError> {
         let sql =
             format!("SELECT {TRANSACTION_COLUMNS} FROM credence_requests WHERE nonce = :nonce");
-        self.select_transaction(&sql, named_params! {":nonce": &nonce[..]})
+        match self.select_transaction(&sql, named_params! {":nonce": &nonce[..]}, true)? {
+            Some((Some(request), t)) => Ok(Some((request, t))),
+            Some((None, _)) => Err(self.corrupt()),
+            None => Ok(None),
+        }
     }
 
     fn transaction(&self, tx: &TxHash) -> Result<Option<Transaction>, StoreError> {
         let sql =
             format!("SELECT {TRANSACTION_COLUMNS} FROM credence_requests WHERE tx_hash = :tx");
         Ok(self
-            .select_transaction(&sql, named_params! {":tx": &tx[..]})?
+            .select_transaction(&sql, named_params! {":tx": &tx[..]}, false)?
             .map(|(_, t)| t))
     }
 

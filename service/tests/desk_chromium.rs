@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-
 const TOKEN: &str = "desk-test-token-5f0c2a9e";
 
 /// Written straight to the terminal, past the test harness's capture.
