@@ -14,7 +14,12 @@
 //! made between the two halves and are not timed (proving is the subject's
 //! cost, not the verifier's). The library rows verify the same
 //! presentations one by one on one thread, and in batches of 64 across the
-//! machine's threads.
+//! machine's threads, from decoded presentations and from their JSON.
+//!
+//! For tuning: `LOAD_CONCURRENCY` and `LOAD_WINDOW_MS` set the batcher's
+//! concurrency and window, `LOAD_METRICS=1` prints the batch sizes, and
+//! `SERVICE_LOAD_PAUSE=1` pauses 3 s before the presentations (to attach a
+//! profiler to the process).
 
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
