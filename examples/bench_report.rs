@@ -1,8 +1,11 @@
 //! A quick performance report: median times, sizes and the ratios that the
 //! benchmarks track, as a markdown table. No criterion; under a minute.
 //!
-//! Run with `cargo run --release --example bench_report`.
+//! Run with `cargo run --release --example bench_report`; with the argument
+//! `membership`, only the membership-proof section.
 
+#[path = "../benches/support/membership.rs"]
+mod membership;
 #[path = "../benches/support/scenarios.rs"]
 mod scenarios;
 
@@ -204,6 +207,88 @@ fn many(what: &str, scenarios: &[Scenario]) -> Vec<Presentation> {
     pool
 }
 
+/// Times `a` and `b` in turn, `samples` times, without a warm-up call: for
+/// the calls of a second or more.
+fn paired_cold(
+    samples: usize,
+    mut a: impl FnMut(),
+    mut b: impl FnMut(),
+) -> (Vec<Duration>, Vec<Duration>) {
+    let time = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        t.elapsed()
+    };
+    (0..samples).map(|_| (time(&mut a), time(&mut b))).unzip()
+}
+
+/// Membership proofs against triptych 0.1 at the same N (issue 9's targets).
+fn membership_rows() {
+    const BATCH: usize = 64;
+    println!("\n## Membership proofs (one-out-of-many over one list, hazmat)\n");
+    println!(
+        "Credence's prover is constant time in the index and the masks (digit folding); \
+         \"2 threads\" is the same prover with the folding across rayon's pool. Triptych = \
+         `triptych` 0.1 (plain Triptych, with its linking tag), constant-time prover, on a \
+         list of the same N, timed in turn with Credence within each sample; ratios are \
+         medians of per-sample ratios. Batched = {BATCH} proofs against one list, per proof; \
+         at 2^16 the batch holds 8 distinct proofs 8 times each (every item is weighted \
+         independently and costs what a new proof does). At 2^16, 3 samples.\n"
+    );
+    println!(
+        "| N (n, m) | proof | triptych proof | prove | prove, 2 threads | triptych prove | \
+         prove ratio | verify | triptych verify | verify ratio | batched / proof | \
+         batched parallel / proof |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (n, log) in [(4usize, 10u32), (4, 12), (4, 16), (16, 16)] {
+        let big = log >= 16;
+        let members = if big { 8 } else { BATCH };
+        let oom = membership::Oom::new(n, 1 << log, members, u64::from(log) * 100 + n as u64);
+        let m = oom.params.digits();
+        let tri = membership::Tri::new(n as u32, m as u32, 7);
+        let (prove, tri_prove) = if big {
+            paired_cold(3, || drop(oom.prove(0)), || drop(tri.prove()))
+        } else {
+            paired(
+                if log <= 10 { 11 } else { 7 },
+                1,
+                || drop(oom.prove(0)),
+                || drop(tri.prove()),
+            )
+        };
+        let prove_par = if big {
+            mid(paired_cold(3, || drop(oom.prove_parallel(0)), || ()).0)
+        } else {
+            median(7, 1, || drop(oom.prove_parallel(0)))
+        };
+        let (verify, tri_verify) = paired(
+            if big { 3 } else { 11 },
+            1,
+            || assert!(oom.verify(0)),
+            || assert!(tri.verify()),
+        );
+        let samples = if big { 3 } else { 7 };
+        let batched = median(samples, 1, || assert!(oom.verify_batch(BATCH, false))) / BATCH as u32;
+        let batched_par =
+            median(samples, 1, || assert!(oom.verify_batch(BATCH, true))) / BATCH as u32;
+        println!(
+            "| 2^{log} ({n}, {m}) | {} B | {} B | {} | {} | {} | **{}** | {} | {} | **{}** | {} | {} |",
+            oom.proof_len(),
+            tri.proof_len(),
+            ms(mid(prove.clone())),
+            ms(prove_par),
+            ms(mid(tri_prove.clone())),
+            ratio_of(&prove, &tri_prove, Duration::ZERO),
+            ms(mid(verify.clone())),
+            ms(mid(tri_verify.clone())),
+            ratio_of(&verify, &tri_verify, Duration::ZERO),
+            ms(batched),
+            ms(batched_par),
+        );
+    }
+}
+
 fn main() {
     let started = Instant::now();
     let gens = Instant::now();
@@ -221,6 +306,12 @@ fn main() {
         })
         .unwrap_or_else(|| "unknown processor".into());
     println!("# Credence performance report\n");
+    if std::env::args().skip(1).any(|a| a == "membership") {
+        println!("Release build on {cpu}.");
+        membership_rows();
+        println!("\nReport made in {:.1} s.", started.elapsed().as_secs_f64());
+        return;
+    }
     println!(
         "Median times on {cpu} ({} logical cores), release build. Raw = the same range \
          statements (widths × aggregation) proven and verified directly with bulletproofs 5, \
@@ -325,5 +416,6 @@ fn main() {
             drop(serde_json::from_str::<Presentation>(&json).expect("decode"))
         }))
     );
+    membership_rows();
     println!("\nReport made in {:.1} s.", started.elapsed().as_secs_f64());
 }

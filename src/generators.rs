@@ -50,7 +50,7 @@ pub fn bulletproof_gens() -> &'static BulletproofGens {
 /// The chain of generators with `label`, as bulletproofs 5 derives them
 /// (spec §2): SHAKE256 over `"GeneratorsChain" || label`, each 64 bytes of
 /// output mapped to the group.
-fn generators_chain(label: &[u8], count: usize) -> Vec<RistrettoPoint> {
+pub(crate) fn generators_chain(label: &[u8], count: usize) -> Vec<RistrettoPoint> {
     let mut shake = Shake256::default();
     shake.update(b"GeneratorsChain");
     shake.update(label);

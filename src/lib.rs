@@ -11,6 +11,9 @@ pub mod files;
 mod generators;
 mod issuance;
 mod keys;
+// Used through `hazmat` only, until presentations use it.
+#[cfg_attr(not(feature = "hazmat"), allow(dead_code, unused_imports))]
+mod membership;
 mod msm;
 mod policy;
 mod presentation;
@@ -66,11 +69,33 @@ pub use verifier_id::VerifierIdError;
 pub mod hazmat {
     pub use crate::generators::{bulletproof_gens, pedersen_gens};
     pub use crate::wire::{caps, VERSION};
+
+    /// One-out-of-many membership proofs (spec/membership.md): that some
+    /// element of a public list, minus a public offset `D'`, is a multiple
+    /// of `B_blinding`, without saying which.
+    ///
+    /// # Security
+    /// The caller binds the list (its digest) and the context to the
+    /// transcript before proving or verifying; the proof binds `n`, `m`,
+    /// the list length, `D'` and its own elements.
+    pub mod membership {
+        pub use crate::membership::{
+            prove, prove_with_rng, verify, verify_batch, verify_each, BatchItem, MembershipError,
+            MembershipProof, Parameters, Witness, DEFAULT_BASE, MAX_BASE, MAX_CAPACITY,
+        };
+        #[cfg(feature = "parallel")]
+        pub use crate::membership::{prove_parallel_with_rng, verify_batch_parallel};
+    }
 }
 
 /// The protocol's normative text, `spec/protocol.md`.
 pub mod spec {
     #![doc = include_str!("../spec/protocol.md")]
+
+    /// The one-out-of-many membership proof (draft), `spec/membership.md`.
+    pub mod membership {
+        #![doc = include_str!("../spec/membership.md")]
+    }
 
     /// The wallet's and the tool's formats and rules, `spec/wallet.md`.
     pub mod wallet {

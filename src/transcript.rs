@@ -26,6 +26,16 @@ pub(crate) mod label {
     pub const SIGMA_COMMITMENT: &[u8] = b"credence-sigma-commitment";
     pub const SIGMA_CHALLENGE: &[u8] = b"credence-sigma-challenge";
     pub const WITNESS: &[u8] = b"credence-witness";
+    pub const MEMBERSHIP_DOMAIN: &[u8] = b"credence-membership-domain";
+    pub const MEMBERSHIP_N: &[u8] = b"credence-membership-n";
+    pub const MEMBERSHIP_M: &[u8] = b"credence-membership-m";
+    pub const MEMBERSHIP_COUNT: &[u8] = b"credence-membership-count";
+    pub const MEMBERSHIP_OFFSET: &[u8] = b"credence-membership-offset";
+    pub const MEMBERSHIP_A: &[u8] = b"credence-membership-A";
+    pub const MEMBERSHIP_B: &[u8] = b"credence-membership-B";
+    pub const MEMBERSHIP_X: &[u8] = b"credence-membership-X";
+    pub const MEMBERSHIP_CHALLENGE: &[u8] = b"credence-membership-challenge";
+    pub const MEMBERSHIP_RESPONSE: &[u8] = b"credence-membership-response";
 }
 
 /// Appends Credence's typed values to a transcript.
@@ -65,6 +75,16 @@ mod tests {
             SIGMA_COMMITMENT,
             SIGMA_CHALLENGE,
             WITNESS,
+            MEMBERSHIP_DOMAIN,
+            MEMBERSHIP_N,
+            MEMBERSHIP_M,
+            MEMBERSHIP_COUNT,
+            MEMBERSHIP_OFFSET,
+            MEMBERSHIP_A,
+            MEMBERSHIP_B,
+            MEMBERSHIP_X,
+            MEMBERSHIP_CHALLENGE,
+            MEMBERSHIP_RESPONSE,
         ];
         for (i, a) in all.iter().enumerate() {
             for (j, b) in all.iter().enumerate() {

@@ -1,5 +1,6 @@
-// The spec's test vectors (spec/vectors/*.json) verify in WebAssembly, with
-// the verdicts the native library recorded in them.
+// The spec's presentation vectors (spec/vectors/*.json with a request and a
+// presentation) verify in WebAssembly, with the verdicts the native library
+// recorded in them.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -40,7 +41,15 @@ function rawField(text, key) {
 /** A hex field as the JSON text of its base64url string. */
 const b64 = (hex) => JSON.stringify(Buffer.from(hex, "hex").toString("base64url"));
 
-const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+/** The vectors of a request and a presentation (the others test pieces the
+ * package does not offer yet, such as the membership proof). */
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .filter((f) => {
+    const v = JSON.parse(readFileSync(join(dir, f), "utf8"));
+    return "request_json" in v && "presentation" in v;
+  })
+  .sort();
 
 test("the vectors are there", () => {
   assert.ok(files.includes("consulate.json") && files.includes("predicates.json"), files.join());

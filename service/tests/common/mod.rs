@@ -4,16 +4,20 @@
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Barrier};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use credence::fixtures::{a, World};
+use credence::fixtures::{a, date, World, UNTIL};
 use credence::verifier::{
     Attempt, DirNonceStore, MemoryNonceStore, NonceStore, RequestRecord, RequestTerms, Settlement,
-    StoreError,
+    Settling, StoreError,
 };
-use credence::{Predicate, ProofRequest};
-use credence_verifier::SqliteNonceStore;
+use credence::wallet::Wallet;
+use credence::{Predicate, ProofRequest, RaterDescriptor, Verdict};
+use credence_verifier::{PgNonceStore, PgOptions, SqliteNonceStore, Transaction, TransactionStore};
 
 /// Opens handles on one fresh store.
 pub trait StoreFactory {
@@ -78,6 +82,141 @@ impl StoreFactory for Sqlite {
     type Store = SqliteNonceStore;
     fn open(&self) -> Self::Store {
         SqliteNonceStore::open(&self.path).unwrap()
+    }
+}
+
+/// The environment variable naming the PostgreSQL server the PostgreSQL
+/// tests use (any database on it: each factory makes a schema of its own).
+pub const POSTGRES_ENV: &str = "CREDENCE_TEST_POSTGRES";
+
+/// The URL of the PostgreSQL server for the tests, from [`POSTGRES_ENV`].
+/// Without it, a test says on stderr that it was skipped and gets `None`;
+/// but under CI (the variable `CI` set) it fails: CI must never skip the
+/// PostgreSQL tests silently.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_ENV) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => panic!(
+            "{POSTGRES_ENV} is not set, and CI is: CI must run the PostgreSQL tests \
+             (.ci/run starts a server and sets it)"
+        ),
+        _ => {
+            // Straight to stderr, past the test harness's capture, so that
+            // the skip shows in every run.
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped: set {POSTGRES_ENV} (a PostgreSQL server's URL, such as \
+                 postgres://postgres@127.0.0.1:55432/postgres) to run the PostgreSQL tests"
+            );
+            None
+        }
+    }
+}
+
+/// Runs `sql` (one or more statements) on the database at `url`, on a
+/// connection of its own.
+pub fn pg_execute(url: &str, sql: &str) -> Result<(), tokio_postgres::Error> {
+    pg_query(url, sql).map(|_| ())
+}
+
+/// Runs `sql` on the database at `url`; returns the first column of each
+/// row of its last result, as text.
+pub fn pg_query(url: &str, sql: &str) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+        let driver = tokio::spawn(connection);
+        let mut values = Vec::new();
+        for m in client.simple_query(sql).await? {
+            match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => {
+                    values.push(row.get(0).map(str::to_owned))
+                }
+                tokio_postgres::SimpleQueryMessage::CommandComplete(_) => {}
+                _ => {}
+            }
+        }
+        drop(client);
+        let _ = driver.await;
+        Ok(values)
+    })
+}
+
+/// PostgreSQL stores in one fresh schema on the server of [`POSTGRES_ENV`],
+/// each handle with its own pool; the schema is dropped with the factory.
+pub struct Postgres {
+    /// The server's URL, as given.
+    pub admin_url: String,
+    /// The factory's schema.
+    pub schema: String,
+    /// The URL that puts the schema first in the connections' search path.
+    pub url: String,
+}
+
+impl Postgres {
+    /// A fresh schema, or `None` (the test is skipped) when no server is
+    /// configured.
+    pub fn new() -> Option<Self> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let admin_url = postgres_url()?;
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let schema = format!(
+            "credence_test_{}_{}_{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        pg_execute(&admin_url, &format!("CREATE SCHEMA {schema}")).unwrap();
+        let url = with_search_path(&admin_url, &schema);
+        Some(Postgres {
+            admin_url,
+            schema,
+            url,
+        })
+    }
+
+    /// A handle with `options`.
+    pub fn open_with(&self, options: &PgOptions) -> Result<PgNonceStore, StoreError> {
+        PgNonceStore::connect_with(&self.url, options)
+    }
+
+    /// Runs `sql` in the factory's schema.
+    pub fn execute(&self, sql: &str) {
+        pg_execute(&self.url, sql).unwrap()
+    }
+
+    /// Runs `sql` in the factory's schema; the first column of its rows.
+    pub fn query(&self, sql: &str) -> Vec<Option<String>> {
+        pg_query(&self.url, sql).unwrap()
+    }
+}
+
+/// `url` with `schema` as the connections' search path.
+pub fn with_search_path(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-csearch_path%3D{schema}")
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = pg_execute(
+            &self.admin_url,
+            &format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema),
+        );
+    }
+}
+
+impl StoreFactory for Postgres {
+    type Store = PgNonceStore;
+    fn open(&self) -> Self::Store {
+        let mut options = PgOptions::default();
+        options.pool_size = 2;
+        self.open_with(&options).unwrap()
     }
 }
 
@@ -373,4 +512,274 @@ pub fn a_reopened_store_keeps_everything(f: impl StoreFactory) {
         s.settle(&open, Attempt::Satisfied, NOW).unwrap(),
         Settlement::Spent
     );
+}
+
+/// A wallet holding `count` single-use bank credentials of `w`.
+pub fn wallet(w: &World, count: usize) -> Wallet {
+    let mut wallet = Wallet::generate();
+    let descriptor = RaterDescriptor::new(w.bank.schema.clone(), w.bank.public());
+    let request = wallet.request_issuance(&descriptor);
+    let values = [
+        ("liquidity_eur", 12_000),
+        ("on_time_payments", 30),
+        ("late_payments", 5),
+        ("account_digest", 7),
+        ("valid_until", date(UNTIL).days()),
+    ];
+    let issued = w
+        .bank
+        .key
+        .issue(&w.bank.schema, &request, &values, count)
+        .unwrap();
+    wallet.add(issued).unwrap();
+    wallet
+}
+
+/// A satisfied verdict (a presentation for request 1, checked against it)
+/// and a rejected one (the same presentation checked against request 2).
+pub fn verdicts() -> &'static (Verdict, Verdict) {
+    static VERDICTS: OnceLock<(Verdict, Verdict)> = OnceLock::new();
+    VERDICTS.get_or_init(|| {
+        let presentation = wallet(&World::new(), 1).prove(&request(1)).unwrap();
+        let ok = presentation.verify(&request(1));
+        let no = presentation.verify(&request(2));
+        assert!(ok.is_satisfied() && !no.is_satisfied());
+        (ok, no)
+    })
+}
+
+/// A batch is settled in its order, each attempt as `settle` would: two
+/// satisfying presentations for one request, the first spends the nonce and
+/// the second is a replay; every recorded attempt is kept.
+pub fn a_batch_settles_in_order(f: impl StoreFactory) {
+    let (s, other) = (f.open(), f.open());
+    let (ok, no) = verdicts();
+    let one = recorded(&s, 1, 5);
+    let two = recorded(&s, 2, 5);
+    let closed = recorded(&s, 3, 0);
+    let unknown = [9; 32];
+    let batch = [
+        (&one, Attempt::Satisfied, ok),
+        (&two, Attempt::Rejected, no),
+        (&one, Attempt::Satisfied, ok),
+        (&unknown, Attempt::Satisfied, ok),
+        (&closed, Attempt::Rejected, no),
+        (&two, Attempt::Rejected, no),
+        (&one, Attempt::Rejected, no),
+    ];
+    let settling: Vec<Settling<'_>> = batch
+        .iter()
+        .map(|&(nonce, attempt, verdict)| Settling {
+            nonce,
+            attempt,
+            verdict,
+        })
+        .collect();
+    assert_eq!(
+        s.settle_batch(&settling, NOW).unwrap(),
+        [
+            Settlement::Spent,
+            Settlement::Counted { failures: 1 },
+            Settlement::Replayed,
+            Settlement::Unknown,
+            Settlement::Closed,
+            Settlement::Counted { failures: 2 },
+            Settlement::Replayed,
+        ]
+    );
+    assert_eq!(state(&other, &one), (0, true));
+    assert_eq!(state(&other, &two), (2, false));
+    assert_eq!(state(&other, &closed), (0, false));
+    assert_eq!(s.settle_batch(&[], NOW).unwrap(), []);
+    // Expired: nothing recorded.
+    assert_eq!(
+        s.settle_batch(&settling[1..2], T0 + LIFETIME).unwrap(),
+        [Settlement::Expired]
+    );
+    assert_eq!(state(&other, &two), (2, false));
+}
+
+/// Handles on one fresh [`TransactionStore`].
+pub trait TransactionStoreFactory: StoreFactory<Store = Self::TxStore> {
+    /// The store's type.
+    type TxStore: TransactionStore;
+}
+
+impl<F: StoreFactory> TransactionStoreFactory for F
+where
+    F::Store: TransactionStore,
+{
+    type TxStore = F::Store;
+}
+
+/// A transaction hash for the tests.
+pub fn tx(n: u8) -> [u8; 32] {
+    [0x70 ^ n; 32]
+}
+
+/// Creates request `n` under transaction `tx(n)`; returns its nonce.
+pub fn created(store: &impl TransactionStore, n: u8, max_failures: u32) -> [u8; 32] {
+    let r = request(n);
+    store.create(&tx(n), &r, &terms(&r, max_failures)).unwrap();
+    *r.nonce()
+}
+
+fn transaction(store: &impl TransactionStore, n: u8) -> Transaction {
+    store.transaction(&tx(n)).unwrap().expect("created")
+}
+
+/// A transaction is created with its request in one write, read back by its
+/// nonce and by its hash, and never overwritten: a nonce or a hash already
+/// recorded is refused.
+pub fn transactions_are_created_and_read(f: impl TransactionStoreFactory) {
+    let (s, other) = (f.open(), f.open());
+    s.ping().unwrap();
+    let n = created(&s, 1, 5);
+    let expected = Transaction {
+        nonce: n,
+        record: RequestRecord {
+            terms: terms(&request(1), 5),
+            failures: 0,
+            spent: false,
+        },
+        cancelled: false,
+        answered_at: None,
+        verdict: None,
+    };
+    let (r, t) = other.request(&n).unwrap().expect("created");
+    assert_eq!(r.to_bytes(), request(1).to_bytes());
+    assert_eq!(t, expected);
+    assert_eq!(transaction(&other, 1), expected);
+    assert_eq!(other.lookup(&n).unwrap(), Some(expected.record.clone()));
+    assert!(s.request(&[9; 32]).unwrap().is_none());
+    assert!(s.transaction(&tx(9)).unwrap().is_none());
+
+    // The same hash for another request, or another hash for the same
+    // request: refused, nothing written.
+    let r2 = request(2);
+    assert!(matches!(
+        other.create(&tx(1), &r2, &terms(&r2, 5)),
+        Err(StoreError::NonceExists)
+    ));
+    assert_eq!(s.lookup(r2.nonce()).unwrap(), None);
+    let r1 = request(1);
+    let mut changed = terms(&r1, 1);
+    changed.expires_at += 1;
+    assert!(matches!(
+        other.create(&tx(2), &r1, &changed),
+        Err(StoreError::NonceExists)
+    ));
+    assert!(s.transaction(&tx(2)).unwrap().is_none());
+    assert_eq!(transaction(&s, 1), expected);
+    // A request recorded without a transaction keeps its nonce too.
+    let r3 = request(3);
+    s.record(&r3, &terms(&r3, 5)).unwrap();
+    assert!(matches!(
+        s.create(&tx(3), &r3, &terms(&r3, 5)),
+        Err(StoreError::NonceExists)
+    ));
+    assert!(s.transaction(&tx(3)).unwrap().is_none());
+    let (_, t3) = s.request(r3.nonce()).unwrap().expect("recorded");
+    assert_eq!(
+        (t3.cancelled, t3.answered_at, t3.verdict),
+        (false, None, None)
+    );
+}
+
+/// The verdict of the last recorded attempt is kept with its time; once the
+/// nonce is spent, the spending verdict stays.
+pub fn verdicts_are_kept_with_the_transaction(f: impl TransactionStoreFactory) {
+    let (s, other) = (f.open(), f.open());
+    let (ok, no) = verdicts();
+    let json = |v: &Verdict| Some(serde_json::to_string(v).unwrap());
+    let n = created(&s, 1, 5);
+    let settle = |attempt, verdict, now| {
+        s.settle_batch(
+            &[Settling {
+                nonce: &n,
+                attempt,
+                verdict,
+            }],
+            now,
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        settle(Attempt::Rejected, no, NOW),
+        [Settlement::Counted { failures: 1 }]
+    );
+    let t = transaction(&other, 1);
+    assert_eq!((t.answered_at, t.verdict), (Some(NOW), json(no)));
+    assert_eq!(settle(Attempt::Satisfied, ok, NOW + 1), [Settlement::Spent]);
+    let t = transaction(&other, 1);
+    assert_eq!(
+        (t.answered_at, t.verdict.clone()),
+        (Some(NOW + 1), json(ok))
+    );
+    assert_eq!((t.record.failures, t.record.spent), (1, true));
+    // A replay records nothing.
+    assert_eq!(
+        settle(Attempt::Rejected, no, NOW + 2),
+        [Settlement::Replayed]
+    );
+    assert_eq!(transaction(&other, 1), t);
+    // `settle` records the time without a verdict.
+    let m = created(&s, 2, 5);
+    assert_eq!(
+        s.settle(&m, Attempt::Rejected, NOW + 3).unwrap(),
+        Settlement::Counted { failures: 1 }
+    );
+    let t = transaction(&other, 2);
+    assert_eq!((t.answered_at, t.verdict), (Some(NOW + 3), None));
+}
+
+/// Cancelling ends a transaction's lifetime at once, unless its nonce is
+/// spent; an unknown transaction is not found.
+pub fn cancelling_ends_a_transaction(f: impl TransactionStoreFactory) {
+    let (s, other) = (f.open(), f.open());
+    let n = created(&s, 1, 5);
+    assert!(other.cancel(&tx(1), NOW).unwrap());
+    let t = transaction(&s, 1);
+    assert!(t.cancelled);
+    assert_eq!(t.record.terms.expires_at, NOW);
+    assert_eq!(
+        s.settle(&n, Attempt::Satisfied, NOW).unwrap(),
+        Settlement::Expired
+    );
+    // Cancelling again, later, keeps the earlier end.
+    assert!(s.cancel(&tx(1), NOW + 5).unwrap());
+    assert_eq!(transaction(&s, 1).record.terms.expires_at, NOW);
+    // A spent transaction is unchanged.
+    let m = created(&s, 2, 5);
+    assert_eq!(
+        s.settle(&m, Attempt::Satisfied, NOW).unwrap(),
+        Settlement::Spent
+    );
+    let before = transaction(&s, 2);
+    assert!(s.cancel(&tx(2), NOW).unwrap());
+    assert_eq!(transaction(&s, 2), before);
+    assert!(!before.cancelled);
+    assert!(!s.cancel(&tx(9), NOW).unwrap());
+}
+
+/// Purging forgets the transactions whose lifetime ended, cancelled ones
+/// included, and nothing else.
+pub fn purging_forgets_ended_transactions(f: impl TransactionStoreFactory) {
+    let s = f.open();
+    let open = created(&s, 1, 5);
+    let cancelled = created(&s, 2, 5);
+    assert!(s.cancel(&tx(2), NOW).unwrap());
+    assert_eq!(s.purge(NOW - 1).unwrap(), 0);
+    assert_eq!(s.purge(NOW).unwrap(), 1);
+    assert!(s.transaction(&tx(2)).unwrap().is_none());
+    assert!(s.request(&cancelled).unwrap().is_none());
+    assert_eq!(
+        s.settle(&cancelled, Attempt::Satisfied, NOW).unwrap(),
+        Settlement::Unknown
+    );
+    assert_eq!(s.purge(T0 + LIFETIME - 1).unwrap(), 0);
+    assert!(s.transaction(&tx(1)).unwrap().is_some());
+    assert_eq!(s.purge(u64::MAX).unwrap(), 1);
+    assert_eq!(s.lookup(&open).unwrap(), None);
+    assert_eq!(s.purge(u64::MAX).unwrap(), 0);
 }
