@@ -38,7 +38,7 @@ extern "C" {
 /// Installs a panic hook that reports a panic on the console, for
 /// diagnostics. No input should ever cause one: bad input is an exception.
 #[wasm_bindgen(start)]
-pub fn start() {
+fn start() {
     std::panic::set_hook(Box::new(|info| {
         console_error(&format!("credence-wasm: internal error: {info}"));
     }));
