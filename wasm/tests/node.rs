@@ -33,6 +33,20 @@ fn run(what: &str, command: &mut Command) {
     assert!(status.success(), "{what} failed: {status}");
 }
 
+/// The `credence` tool `cargo test --workspace` built beside this package's
+/// binaries (the README's JavaScript example runs after its walkthrough).
+fn credence_tool() -> PathBuf {
+    let interop = Path::new(env!("CARGO_BIN_EXE_credence-wasm-interop"));
+    let tool = interop.with_file_name(format!("credence{}", std::env::consts::EXE_SUFFIX));
+    if !tool.exists() {
+        println!(
+            "{} is missing (build it with `cargo build`): the README example is skipped",
+            tool.display()
+        );
+    }
+    tool
+}
+
 #[test]
 fn the_package_builds_and_its_node_tests_pass() {
     if !enabled() {
@@ -59,6 +73,7 @@ fn the_package_builds_and_its_node_tests_pass() {
                 "CREDENCE_INTEROP_BIN",
                 env!("CARGO_BIN_EXE_credence-wasm-interop"),
             )
-            .env("CREDENCE_VECTORS", here.join("../spec/vectors")),
+            .env("CREDENCE_VECTORS", here.join("../spec/vectors"))
+            .env("CREDENCE_BIN", credence_tool()),
     );
 }
