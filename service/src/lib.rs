@@ -1,12 +1,18 @@
 //! Credence's verifier service: what a verifier deploys around the library's
 //! [`credence::verifier::Verifier`].
 //!
-//! For now this crate holds the durable nonce stores: [`SqliteNonceStore`], a
-//! [`NonceStore`](credence::verifier::NonceStore) in one SQLite file, which
-//! every thread and every process that opens the file shares
-//! (spec/wallet.md §8.4), and [`PgNonceStore`], on a PostgreSQL server that
-//! several verifier instances share (spec/wallet.md §8.6). The HTTP service
-//! builds on them.
+//! - [`App`]: the HTTP service (axum). The verifier backend creates
+//!   transactions (`POST /v1/transactions`), reads their state and verdict
+//!   with long polling, and cancels them; wallets fetch requests and post
+//!   presentations, which are verified in batches and settled in one write
+//!   each batch. `/healthz`, `/readyz` and `/metrics` serve operators.
+//! - [`TransactionStore`]: what the service keeps per request (the
+//!   library's [`NonceStore`](credence::verifier::NonceStore) and the
+//!   transaction); [`SqliteNonceStore`] keeps it in one SQLite file that
+//!   every thread and every process that opens it shares (spec/wallet.md
+//!   §8.4, §8.5), and [`PgNonceStore`] on a PostgreSQL server that several
+//!   instances share (spec/wallet.md §8.6).
+//! - [`Config`]: a TOML file overridden by `CREDENCE_VERIFIER_*` variables.
 //!
 //! # Example
 //! ```
@@ -25,10 +31,22 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod app;
+mod batch;
+mod config;
+pub mod desk;
+mod error;
+pub mod limits;
+mod metrics;
 mod postgres;
 mod sqlite;
 mod store;
+mod wait;
 
+pub use app::{open_store, App, StartError};
+pub use config::{Config, ConfigError, Secret, StoreUrl, CONFIG_ENV, ENV_PREFIX};
+pub use error::ApiError;
+pub use metrics::Metrics;
 pub use postgres::{PgNonceStore, PgOptions, PostgresError, SCHEMA_VERSION as PG_SCHEMA_VERSION};
 pub use sqlite::{SqliteError, SqliteNonceStore, DEFAULT_BUSY_TIMEOUT, SCHEMA_VERSION};
 pub use store::{Transaction, TransactionStore, TxHash};

@@ -1,0 +1,977 @@
+//! The service: its state, its routes and its background tasks.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{MatchedPath, Path, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use credence::verifier::{StoreError, Verifier, VerifierError};
+use credence::{parse_policy, Date, Presentation, Rejection, Verdict};
+use governor::clock::QuantaInstant;
+use governor::middleware::NoOpMiddleware;
+use rand_core::{OsRng, RngCore};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower_governor::governor::{GovernorConfig, GovernorConfigBuilder};
+use tower_governor::key_extractor::PeerIpKeyExtractor;
+use tower_governor::{GovernorError, GovernorLayer};
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+use crate::batch::{BatchFailure, BatchSettings, Batcher, ServiceVerifier, SubmitError};
+use crate::config::{Config, StoreUrl};
+use crate::desk;
+use crate::error::ApiError;
+use crate::limits::{BACKEND_BODY_LIMIT, MAX_PRESENTATION_LEN};
+use crate::metrics::{Metrics, Outcome};
+use crate::wait::Notifier;
+use crate::{PgNonceStore, SqliteNonceStore, Transaction, TransactionStore};
+
+/// How often a long poll re-reads the store, for changes made by another
+/// instance sharing it, and for expiry.
+const REREAD: Duration = Duration::from_secs(1);
+
+/// How long the readiness probe waits for the store.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The header that carries a request's id.
+const REQUEST_ID: &str = "x-request-id";
+
+/// Why the service cannot start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The store cannot be opened.
+    #[error("cannot open the store: {0}")]
+    Store(#[from] StoreError),
+    /// The verifier cannot be made from the configuration.
+    #[error("invalid verifier configuration: {0}")]
+    Verifier(#[from] VerifierError),
+    /// The rate limit cannot be set up.
+    #[error("invalid rate limit")]
+    RateLimit,
+}
+
+/// Opens the store named by `url`: an SQLite file, or a PostgreSQL server
+/// (with the default [`PgOptions`](crate::PgOptions)), whose schema is
+/// created or migrated.
+///
+/// It blocks (a PostgreSQL store connects and migrates): call it before the
+/// service's runtime starts, or on its blocking pool.
+///
+/// # Errors
+/// [`StartError::Store`] when the SQLite file cannot be opened, or the
+/// PostgreSQL server cannot be reached or refuses the login, or either holds
+/// a schema version this build does not know.
+pub fn open_store(url: &StoreUrl) -> Result<Arc<dyn TransactionStore>, StartError> {
+    match url {
+        StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteNonceStore::open(path)?)),
+        StoreUrl::Postgres(url) => Ok(Arc::new(PgNonceStore::connect(url.expose_str())?)),
+    }
+}
+
+/// The state the handlers share.
+struct Inner {
+    config: Config,
+    verifier: Arc<ServiceVerifier>,
+    store: Arc<dyn TransactionStore>,
+    metrics: Arc<Metrics>,
+    notifier: Arc<Notifier>,
+    batcher: Batcher,
+    governor: Arc<GovernorConfig<PeerIpKeyExtractor, NoOpMiddleware<QuantaInstant>>>,
+}
+
+/// The verifier service: a [`Verifier`] on a [`TransactionStore`], its
+/// batcher and janitor tasks, and the HTTP routes over them
+/// ([`App::router`]).
+///
+/// # Example
+/// ```no_run
+/// # async fn run(config: credence_verifier::Config) -> Result<(), Box<dyn std::error::Error>> {
+/// use credence_verifier::{open_store, App};
+/// let store = open_store(&config.store)?;
+/// let app = App::new(config, store)?;
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// app.serve(listener, std::future::pending()).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct App {
+    inner: Arc<Inner>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("verifier_id", &self.inner.config.verifier_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Seconds since 1970-01-01 UTC, now.
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A 32-byte id from its base64url form; anything else is no id.
+fn id32(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 43 {
+        return None;
+    }
+    URL_SAFE_NO_PAD.decode(s).ok()?.try_into().ok()
+}
+
+/// What the backend sees of a transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Pending,
+    Answered,
+    Rejected,
+    Closed,
+    Expired,
+    Cancelled,
+}
+
+impl Status {
+    fn of(tx: &Transaction, now: u64) -> Status {
+        let r = &tx.record;
+        if r.spent {
+            Status::Answered
+        } else if tx.cancelled {
+            Status::Cancelled
+        } else if now >= r.terms.expires_at {
+            Status::Expired
+        } else if r.failures >= r.terms.max_failures {
+            Status::Closed
+        } else if r.failures > 0 {
+            Status::Rejected
+        } else {
+            Status::Pending
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Answered => "answered",
+            Status::Rejected => "rejected",
+            Status::Closed => "closed",
+            Status::Expired => "expired",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether a presentation can still be taken.
+    fn is_open(self) -> bool {
+        matches!(self, Status::Pending | Status::Rejected)
+    }
+
+    /// The error a wallet gets for a request in this state, if any.
+    fn refusal(self) -> Option<ApiError> {
+        let gone = |code, message: &str| Some(ApiError::new(StatusCode::GONE, code, message));
+        match self {
+            Status::Pending | Status::Rejected => None,
+            Status::Answered => Some(ApiError::new(
+                StatusCode::CONFLICT,
+                "replayed",
+                "the request was answered before",
+            )),
+            Status::Expired => gone("expired", "the request's lifetime is over"),
+            Status::Cancelled => gone("cancelled", "the verifier cancelled the request"),
+            Status::Closed => gone(
+                "closed",
+                "the request is closed after too many rejected presentations",
+            ),
+        }
+    }
+}
+
+/// Makes request ids: a random prefix per process and a counter.
+#[derive(Clone)]
+struct RequestIds {
+    prefix: Arc<str>,
+    next: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        let mut prefix = [0u8; 6];
+        OsRng.fill_bytes(&mut prefix);
+        RequestIds {
+            prefix: b64(&prefix).into(),
+            next: Arc::new(std::sync::atomic::AtomicU64::new(1)),
+        }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+impl App {
+    /// The service for `config` on `store`; starts its batcher and its
+    /// janitor on the current tokio runtime.
+    ///
+    /// # Errors
+    /// [`StartError::Verifier`] when the verifier id is not in its
+    /// normalised form (spec §5.1); [`StartError::RateLimit`] for a rate
+    /// limit it cannot set up.
+    pub fn new(config: Config, store: Arc<dyn TransactionStore>) -> Result<Self, StartError> {
+        let verifier = Verifier::new(
+            &config.verifier_id,
+            config.trusted.clone(),
+            Arc::clone(&store),
+        )?
+        .with_lifetime(config.lifetime)
+        .with_max_failures(config.max_failures);
+        let verifier = Arc::new(verifier);
+        let metrics = Arc::new(Metrics::new());
+        let notifier = Arc::new(Notifier::default());
+        let (shutdown, signal) = watch::channel(false);
+        let (batcher, batch_task) = Batcher::start(
+            Arc::clone(&verifier),
+            BatchSettings {
+                window: config.batch_window,
+                size: config.batch_size,
+                queue: config.queue,
+                concurrency: config.batch_concurrency,
+            },
+            Arc::clone(&metrics),
+            Arc::clone(&notifier),
+            signal.clone(),
+        );
+        let period = Duration::from_secs(1) / config.rate_limit_per_second.max(1);
+        let governor = GovernorConfigBuilder::default()
+            .period(period.max(Duration::from_nanos(1)))
+            .burst_size(config.rate_limit_burst)
+            .finish()
+            .ok_or(StartError::RateLimit)?;
+        let inner = Arc::new(Inner {
+            config,
+            verifier,
+            store,
+            metrics,
+            notifier,
+            batcher,
+            governor: Arc::new(governor),
+        });
+        let janitor = tokio::spawn(janitor(Arc::clone(&inner), signal));
+        Ok(App {
+            inner,
+            shutdown,
+            tasks: vec![batch_task, janitor],
+        })
+    }
+
+    /// The routes, with their middleware.
+    ///
+    /// Wallet routes are rate-limited per peer IP address: serve the router
+    /// with `into_make_service_with_connect_info::<SocketAddr>()` (as
+    /// [`App::serve`] does), or give each request a
+    /// [`ConnectInfo`](axum::extract::ConnectInfo) extension.
+    pub fn router(&self) -> Router {
+        let state = Arc::clone(&self.inner);
+        let backend = Router::new()
+            .route("/v1/transactions", post(create_transaction))
+            .route(
+                "/v1/transactions/{transaction_id}",
+                get(transaction_status).delete(cancel_transaction),
+            )
+            .method_not_allowed_fallback(method_not_allowed)
+            .route_layer(middleware::from_fn_with_state(
+                Arc::clone(&state),
+                authorize,
+            ));
+        let governor = GovernorLayer::new(Arc::clone(&state.governor)).error_handler(
+            |e: GovernorError| match e {
+                GovernorError::TooManyRequests { wait_time, .. } => {
+                    let mut response = ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "rate_limited",
+                        "too many requests; try again later",
+                    )
+                    .into_response();
+                    if let Ok(v) = HeaderValue::from_str(&wait_time.to_string()) {
+                        response.headers_mut().insert(header::RETRY_AFTER, v);
+                    }
+                    response
+                }
+                _ => ApiError::internal().into_response(),
+            },
+        );
+        let cors = CorsLayer::new()
+            .allow_origin(Any)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE])
+            .max_age(Duration::from_secs(600));
+        let wallet = Router::new()
+            .route("/v1/requests/{request_id}", get(get_request))
+            .route(
+                "/v1/requests/{request_id}/presentation",
+                post(post_presentation),
+            )
+            .method_not_allowed_fallback(method_not_allowed)
+            .layer(governor)
+            .layer(cors);
+        let ops = Router::new()
+            .route(desk::PAGE_PATH, get(desk_file))
+            .route("/desk/{file}", get(desk_file))
+            .route("/healthz", get(healthz))
+            .route("/readyz", get(readyz))
+            .route("/metrics", get(metrics_text))
+            .method_not_allowed_fallback(method_not_allowed);
+        let timeout = state.config.request_timeout;
+        backend
+            .merge(wallet)
+            .merge(ops)
+            .fallback(|| async {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+            })
+            .with_state(state)
+            .layer(
+                tower::ServiceBuilder::new()
+                    .map_request(drop_odd_request_id)
+                    .layer(SetRequestIdLayer::new(
+                        header::HeaderName::from_static(REQUEST_ID),
+                        RequestIds::new(),
+                    ))
+                    .layer(
+                        TraceLayer::new_for_http()
+                            .make_span_with(|request: &axum::http::Request<Body>| {
+                                // The route's template, never the path: paths
+                                // hold transaction ids.
+                                let route = request
+                                    .extensions()
+                                    .get::<MatchedPath>()
+                                    .map_or("-", MatchedPath::as_str);
+                                let id = request
+                                    .headers()
+                                    .get(REQUEST_ID)
+                                    .and_then(|v| v.to_str().ok())
+                                    .unwrap_or("-");
+                                tracing::info_span!(
+                                    "request",
+                                    request_id = id,
+                                    method = %request.method(),
+                                    route,
+                                )
+                            })
+                            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                    )
+                    .layer(PropagateRequestIdLayer::new(
+                        header::HeaderName::from_static(REQUEST_ID),
+                    ))
+                    .layer(SetSensitiveRequestHeadersLayer::new([
+                        header::AUTHORIZATION,
+                    ]))
+                    .map_response(|response: Response| {
+                        // Only the timeout answers 408: as one line of JSON too.
+                        if response.status() == StatusCode::REQUEST_TIMEOUT {
+                            ApiError::new(
+                                StatusCode::REQUEST_TIMEOUT,
+                                "timeout",
+                                "the request took too long",
+                            )
+                            .into_response()
+                        } else {
+                            response
+                        }
+                    })
+                    .layer(TimeoutLayer::with_status_code(
+                        StatusCode::REQUEST_TIMEOUT,
+                        timeout,
+                    )),
+            )
+    }
+
+    /// Serves [`App::router`] on `listener` until `signal` completes, then
+    /// stops accepting, finishes the requests in flight, and shuts the
+    /// batcher and the janitor down (see [`App::shutdown`]).
+    ///
+    /// # Errors
+    /// The listener's I/O error.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let router = self.router();
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await;
+        self.shutdown().await;
+        served
+    }
+
+    /// Stops the background tasks: the batcher verifies what is queued and
+    /// finishes its batches in flight; posts arriving later are refused as
+    /// busy.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+
+    /// The service's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+}
+
+/// The answer to a method a route does not take.
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
+    )
+}
+
+/// Purges expired transactions after the retention, and forgets idle rate
+/// limit entries.
+async fn janitor(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
+    let period = inner.config.purge_interval.max(Duration::from_millis(10));
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    return;
+                }
+                continue;
+            }
+        }
+        inner.governor.limiter().retain_recent();
+        let before = now().saturating_sub(inner.config.purge_retention.as_secs());
+        let store = Arc::clone(&inner.store);
+        match store_call(&inner, "purge", move || store.purge(before)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "purged expired transactions"),
+            Err(_) => {}
+        }
+    }
+}
+
+/// Runs a store operation on the blocking pool, timed as `op`. A store
+/// error is logged and becomes 503.
+async fn store_call<T: Send + 'static>(
+    inner: &Inner,
+    op: &'static str,
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let started = std::time::Instant::now();
+    let result = tokio::task::spawn_blocking(f).await;
+    inner.metrics.store(op, started.elapsed());
+    match result {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => {
+            tracing::error!(op, error = %e, "the store failed");
+            Err(ApiError::store_unavailable())
+        }
+        Err(e) => {
+            tracing::error!(op, error = %e, "a store task failed");
+            Err(ApiError::internal())
+        }
+    }
+}
+
+/// The longest request id taken from a client.
+const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// Drops a client's request id that is too long or holds characters other
+/// than letters, digits, `-`, `_`, `.` and `:`, so that a fresh one is made:
+/// request ids go into every log line.
+fn drop_odd_request_id(mut request: axum::http::Request<Body>) -> axum::http::Request<Body> {
+    let odd = request.headers().get_all(REQUEST_ID).iter().count() > 1
+        || request.headers().get(REQUEST_ID).is_some_and(|v| {
+            v.len() > MAX_REQUEST_ID_LEN
+                || !v
+                    .as_bytes()
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+        });
+    if odd {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
+}
+
+/// Lets a backend request through only with the configured bearer token.
+async fn authorize(State(inner): State<Arc<Inner>>, request: Request, next: Next) -> Response {
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+        .and_then(|v| match v.split_at_checked(7) {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case(b"bearer ") => Some(token),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let expected = inner.config.token.expose();
+    if bool::from(given.ct_eq(expected)) {
+        next.run(request).await
+    } else {
+        ApiError::unauthorized().into_response()
+    }
+}
+
+/// Reads a body of at most `limit` bytes.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::too_large(limit));
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(s) = source {
+            if s.is::<http_body_util::LengthLimitError>() {
+                return ApiError::too_large(limit);
+            }
+            source = s.source();
+        }
+        ApiError::bad_request("bad_body", "the body could not be read")
+    })
+}
+
+/// The media type of a request, lower case, without parameters.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let t = v.split(';').next()?.trim().to_ascii_lowercase();
+    Some(t)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    policy: String,
+    purpose: String,
+    reference_date: Option<String>,
+    lifetime_seconds: Option<u64>,
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response {
+    (status, Json(value)).into_response()
+}
+
+/// `POST /v1/transactions`.
+async fn create_transaction(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    if media_type(&headers).as_deref() != Some("application/json") {
+        return Err(ApiError::unsupported_media_type("application/json"));
+    }
+    let bytes = read_body(&headers, body, BACKEND_BODY_LIMIT).await?;
+    let body: CreateBody = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request("bad_json", format!("invalid body: {e}")))?;
+    let predicates = parse_policy(&body.policy).map_err(|e| ApiError {
+        column: Some(e.column),
+        ..ApiError::bad_request("bad_policy", e.to_string())
+    })?;
+    let date = match body.reference_date.as_deref() {
+        Some(d) => Date::parse(d).map_err(|e| {
+            ApiError::bad_request("bad_reference_date", format!("reference_date: {e}"))
+        })?,
+        None => Date::from_days(now() / 86_400).map_err(|_| ApiError::internal())?,
+    };
+    let config = &inner.config;
+    let lifetime = match body.lifetime_seconds {
+        None => config.lifetime,
+        Some(s) if s == 0 || s > config.max_lifetime.as_secs() => {
+            return Err(ApiError::bad_request(
+                "bad_lifetime",
+                format!(
+                    "lifetime_seconds must be 1 to {}",
+                    config.max_lifetime.as_secs()
+                ),
+            ))
+        }
+        Some(s) => Duration::from_secs(s),
+    };
+    let (request, terms) = inner
+        .verifier
+        .request(date)
+        .purpose(&body.purpose)
+        .predicates(predicates)
+        .lifetime(lifetime)
+        .prepare_with_rng(&mut OsRng)
+        .map_err(|e| match e {
+            VerifierError::Request(e) => ApiError::bad_request("bad_request", e.to_string()),
+            e => {
+                tracing::error!(error = %e, "a request could not be prepared");
+                ApiError::internal()
+            }
+        })?;
+    let mut transaction_id = [0u8; 32];
+    OsRng.fill_bytes(&mut transaction_id);
+    let tx_hash: [u8; 32] = Sha256::digest(transaction_id).into();
+    let store = Arc::clone(&inner.store);
+    let (recorded, expires_at) = (request.clone(), terms.expires_at);
+    store_call(&inner, "create", move || {
+        store.create(&tx_hash, &recorded, &terms)
+    })
+    .await?;
+    inner.metrics.request_created();
+    let request_id = b64(request.nonce());
+    let request_uri = format!("{}/v1/requests/{request_id}", config.public_url);
+    let body = json!({
+        "transaction_id": b64(&transaction_id),
+        "request_id": request_id,
+        "response_uri": format!("{request_uri}/presentation"),
+        "request_uri": &request_uri,
+        "expires_at": expires_at,
+        "request": request,
+        "qr_svg": desk::qr_svg(&request_uri).ok(),
+    });
+    Ok(json_response(StatusCode::CREATED, &body))
+}
+
+/// The `wait` parameter of a status query, in seconds.
+///
+/// # Errors
+/// 400 for a query with another parameter or a `wait` that is not a number.
+fn wait_seconds(query: Option<&str>) -> Result<u64, ApiError> {
+    let mut wait = 0;
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        match pair.split_once('=') {
+            Some(("wait", v)) if v.len() <= 20 => {
+                wait = v.parse::<u64>().map_err(|_| {
+                    ApiError::bad_request("bad_query", "wait must be a number of seconds")
+                })?;
+            }
+            _ => {
+                return Err(ApiError::bad_request(
+                    "bad_query",
+                    "the only query parameter is wait",
+                ))
+            }
+        }
+    }
+    Ok(wait)
+}
+
+/// The status JSON of a transaction at `now`.
+fn status_json(tx: &Transaction, now: u64) -> Result<Value, ApiError> {
+    let status = Status::of(tx, now);
+    let mut body = json!({
+        "status": status.name(),
+        "request_id": b64(&tx.nonce),
+        "expires_at": tx.record.terms.expires_at,
+    });
+    if let Some(t) = tx.answered_at {
+        body["answered_at"] = json!(t);
+    }
+    if let Some(v) = &tx.verdict {
+        let verdict: Value = serde_json::from_str(v).map_err(|_| {
+            tracing::error!("a stored verdict is not JSON");
+            ApiError::internal()
+        })?;
+        body["verdict"] = verdict;
+    }
+    Ok(body)
+}
+
+/// What a long poll compares to tell a change.
+fn snapshot(tx: &Transaction, now: u64) -> (Status, u32, Option<u64>) {
+    (Status::of(tx, now), tx.record.failures, tx.answered_at)
+}
+
+/// `GET /v1/transactions/{transaction_id}[?wait=seconds]`.
+async fn transaction_status(
+    State(inner): State<Arc<Inner>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let wait = Duration::from_secs(wait_seconds(query.as_deref())?).min(inner.config.max_wait);
+    let Some(id) = id32(&id) else {
+        return Err(ApiError::unknown_transaction());
+    };
+    let hash: [u8; 32] = Sha256::digest(id).into();
+    let read = || {
+        let store = Arc::clone(&inner.store);
+        store_call(&inner, "transaction", move || store.transaction(&hash))
+    };
+    let Some(mut tx) = read().await? else {
+        return Err(ApiError::unknown_transaction());
+    };
+    let first = snapshot(&tx, now());
+    if !wait.is_zero() && first.0.is_open() {
+        let deadline = tokio::time::Instant::now() + wait;
+        let subscription = inner.notifier.subscribe(tx.nonce);
+        loop {
+            let notified = subscription.as_ref().map(|s| s.notify().notified());
+            let mut notified = std::pin::pin!(notified);
+            if let Some(n) = notified.as_mut().as_pin_mut() {
+                n.enable();
+            }
+            match read().await? {
+                Some(t) => tx = t,
+                // Purged meanwhile.
+                None => return Err(ApiError::unknown_transaction()),
+            }
+            if snapshot(&tx, now()) != first {
+                break;
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            let pause = tokio::time::sleep(left.min(REREAD));
+            match notified.as_mut().as_pin_mut() {
+                Some(n) => {
+                    tokio::select! {
+                        _ = n => {}
+                        _ = pause => {}
+                    }
+                }
+                None => pause.await,
+            }
+        }
+    }
+    Ok(json_response(StatusCode::OK, &status_json(&tx, now())?))
+}
+
+/// `DELETE /v1/transactions/{transaction_id}`.
+async fn cancel_transaction(
+    State(inner): State<Arc<Inner>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(id) = id32(&id) else {
+        return Err(ApiError::unknown_transaction());
+    };
+    let hash: [u8; 32] = Sha256::digest(id).into();
+    let store = Arc::clone(&inner.store);
+    let at = now();
+    let tx = {
+        let store = Arc::clone(&store);
+        store_call(&inner, "transaction", move || store.transaction(&hash)).await?
+    };
+    let Some(tx) = tx else {
+        return Err(ApiError::unknown_transaction());
+    };
+    if !store_call(&inner, "cancel", move || store.cancel(&hash, at)).await? {
+        return Err(ApiError::unknown_transaction());
+    }
+    inner.notifier.notify(&tx.nonce);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /v1/requests/{request_id}`.
+async fn get_request(
+    State(inner): State<Arc<Inner>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(nonce) = id32(&id) else {
+        return Err(ApiError::unknown_request());
+    };
+    let store = Arc::clone(&inner.store);
+    let Some((request, tx)) = store_call(&inner, "request", move || store.request(&nonce)).await?
+    else {
+        return Err(ApiError::unknown_request());
+    };
+    match Status::of(&tx, now()) {
+        Status::Answered => Err(ApiError::new(
+            StatusCode::GONE,
+            "answered",
+            "the request was answered",
+        )),
+        s => match s.refusal() {
+            Some(refusal) => Err(refusal),
+            None => Ok(json_response(StatusCode::OK, &json!(request))),
+        },
+    }
+}
+
+/// The verdict's answer to the wallet: 200 with the verdict, or the error
+/// of a request that takes no presentation.
+fn verdict_response(inner: &Inner, verdict: &Verdict, cancelled: bool) -> Response {
+    let (outcome, refusal) = match verdict.rejection() {
+        None => (Outcome::Satisfied, None),
+        Some(Rejection::Replayed) => (Outcome::Replayed, Status::Answered.refusal()),
+        Some(Rejection::Expired) if cancelled => (Outcome::Expired, Status::Cancelled.refusal()),
+        Some(Rejection::Expired) => (Outcome::Expired, Status::Expired.refusal()),
+        Some(Rejection::Closed) => (Outcome::Closed, Status::Closed.refusal()),
+        Some(_) => (Outcome::Unsatisfied, None),
+    };
+    inner.metrics.presentation(outcome);
+    match refusal {
+        Some(e) => e.into_response(),
+        None => json_response(StatusCode::OK, &json!({ "verdict": verdict })),
+    }
+}
+
+/// `POST /v1/requests/{request_id}/presentation`.
+async fn post_presentation(
+    State(inner): State<Arc<Inner>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let malformed = |e: ApiError| {
+        inner.metrics.presentation(Outcome::Malformed);
+        e
+    };
+    let Some(nonce) = id32(&id) else {
+        inner.metrics.presentation(Outcome::Unknown);
+        return Err(ApiError::unknown_request());
+    };
+    let json = match media_type(&headers).as_deref() {
+        Some("application/json") => true,
+        Some("application/octet-stream") => false,
+        _ => {
+            return Err(malformed(ApiError::unsupported_media_type(
+                "application/json or application/octet-stream",
+            )))
+        }
+    };
+    let limit = if json {
+        inner.config.body_limit
+    } else {
+        inner.config.body_limit.min(MAX_PRESENTATION_LEN)
+    };
+    let bytes = read_body(&headers, body, limit).await.map_err(malformed)?;
+    let presentation = if json {
+        serde_json::from_slice::<Presentation>(&bytes)
+            .map_err(|e| format!("not a presentation's JSON form: {e}"))
+    } else {
+        Presentation::from_bytes(&bytes).map_err(|e| format!("not a presentation: {e}"))
+    }
+    .map_err(|m| malformed(ApiError::bad_request("undecodable", m)))?;
+
+    let store = Arc::clone(&inner.store);
+    let found = store_call(&inner, "request", move || store.request(&nonce))
+        .await
+        .inspect_err(|_| inner.metrics.presentation(Outcome::Failed))?;
+    let Some((request, tx)) = found else {
+        inner.metrics.presentation(Outcome::Unknown);
+        return Err(ApiError::unknown_request());
+    };
+    let status = Status::of(&tx, now());
+    if let Some(refusal) = status.refusal() {
+        inner.metrics.presentation(match status {
+            Status::Answered => Outcome::Replayed,
+            Status::Closed => Outcome::Closed,
+            _ => Outcome::Expired,
+        });
+        return Err(refusal);
+    }
+    match inner.batcher.check(request, presentation).await {
+        Ok(Ok(Ok(verdict))) => Ok(verdict_response(&inner, &verdict, tx.cancelled)),
+        Ok(Ok(Err(e))) => {
+            inner.metrics.presentation(Outcome::Unknown);
+            match e {
+                VerifierError::UnknownRequest
+                | VerifierError::RequestDiffers
+                | VerifierError::OtherVerifier => Err(ApiError::unknown_request()),
+                e => {
+                    tracing::error!(error = %e, "a presentation could not be checked");
+                    Err(ApiError::internal())
+                }
+            }
+        }
+        Ok(Err(failure)) => {
+            inner.metrics.presentation(Outcome::Failed);
+            Err(match failure {
+                BatchFailure::Store => ApiError::store_unavailable(),
+                BatchFailure::Internal => ApiError::internal(),
+            })
+        }
+        Err(e) => {
+            inner.metrics.presentation(Outcome::Failed);
+            Err(ApiError::busy(match e {
+                SubmitError::Busy => "too many presentations are waiting; try again later",
+                SubmitError::Closed => "the service is shutting down",
+            }))
+        }
+    }
+}
+
+/// `GET /healthz`: the process is up.
+/// `GET /desk` and its files: the verifier's desk, with its
+/// Content-Security-Policy.
+async fn desk_file(uri: axum::http::Uri) -> Response {
+    let Some(asset) = desk::asset(uri.path()) else {
+        return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route").into_response();
+    };
+    let mut response = ([(header::CONTENT_TYPE, asset.content_type)], asset.body).into_response();
+    for (name, value) in desk::HEADERS {
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, &json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: the store answers.
+async fn readyz(State(inner): State<Arc<Inner>>) -> Result<Response, ApiError> {
+    let store = Arc::clone(&inner.store);
+    match tokio::time::timeout(
+        PING_TIMEOUT,
+        store_call(&inner, "ping", move || store.ping()),
+    )
+    .await
+    {
+        Ok(Ok(())) => Ok(json_response(StatusCode::OK, &json!({"status": "ready"}))),
+        Ok(Err(_)) | Err(_) => Err(ApiError::store_unavailable()),
+    }
+}
+
+/// `GET /metrics`.
+async fn metrics_text(State(inner): State<Arc<Inner>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        inner.metrics.render(),
+    )
+        .into_response()
+}
