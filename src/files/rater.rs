@@ -7,7 +7,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::{secret_b64, write_atomic, write_error, FieldName, FileError, JsonProblem, Replace};
+use super::{secret_b64, FieldName, FileError, JsonProblem};
+#[cfg(feature = "files")]
+use super::{write_atomic, write_error, Replace};
 use crate::errors::DecodeError;
 use crate::issuance::IssuedCredential;
 use crate::keys::RaterSigningKey;
@@ -127,6 +129,7 @@ impl RaterKeyFile {
         })
     }
 
+    #[cfg(feature = "files")]
     /// Reads a key file.
     ///
     /// # Errors
@@ -135,6 +138,7 @@ impl RaterKeyFile {
         Self::from_json(&super::read(path)?, path)
     }
 
+    #[cfg(feature = "files")]
     /// Writes a new key file crash-safely with mode 0600.
     ///
     /// # Errors
@@ -221,6 +225,7 @@ impl IssuedCredentialsFile {
         Ok(IssuedCredentialsFile { credentials })
     }
 
+    #[cfg(feature = "files")]
     /// Reads an issued credentials file.
     ///
     /// # Errors
@@ -230,6 +235,7 @@ impl IssuedCredentialsFile {
         Self::from_json(&super::read(path)?, path)
     }
 
+    #[cfg(feature = "files")]
     /// Writes the file crash-safely with mode 0600, replacing `path` when
     /// `replace` says so.
     ///

@@ -38,12 +38,14 @@ use crate::request::ProofRequest;
 use crate::verdict::{Rejection, Verdict};
 use crate::verifier_id::{self, VerifierIdError};
 
+#[cfg(feature = "files")]
 mod dir;
 mod store;
 
 #[cfg(feature = "parallel")]
 pub use crate::presentation::verify_batch_parallel;
 pub use crate::presentation::{verify_batch, verify_batch_with_rng};
+#[cfg(feature = "files")]
 pub use dir::DirNonceStore;
 pub use store::{
     Attempt, MemoryNonceStore, NonceStore, RequestRecord, RequestTerms, Settlement, Settling,

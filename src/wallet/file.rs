@@ -1,81 +1,17 @@
-//! The wallet file: its JSON form (spec/wallet.md §3), crash-safe writing,
-//! and the lock that makes commands on one wallet take turns.
+//! The wallet file on disk: crash-safe writing, and the lock that makes
+//! commands on one wallet take turns (spec/wallet.md §1, §3). Behind the
+//! `files` feature.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io;
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
-use super::log::DisclosureRecord;
-use super::{Held, Pending, Wallet, WalletError};
-use crate::credential::{HeldCredential, LinkSecret};
-use crate::descriptor::RaterDescriptor;
-use crate::errors::DecodeError;
-use crate::files::{self, secret_b64, JsonProblem};
-use crate::issuance::PendingIssuance;
-use crate::policy::AttrRef;
-
-// `write_atomic` moved to `crate::files`; reachable here as before.
-#[allow(unused_imports)]
-pub(crate) use crate::files::{sync_dir, write_atomic, Replace};
-
-/// The value of the `format` field.
-pub(crate) const FORMAT: &str = "credence-wallet";
-/// The only version this library reads and writes.
-pub(crate) const FORMAT_VERSION: u32 = 1;
-
-/// The JSON form. Fields holding secret encodings are zeroized on drop.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWallet {
-    format: String,
-    version: u32,
-    link_secret: String,
-    credentials: Vec<RawHeld>,
-    pending: Vec<RawPending>,
-    min_intervals: BTreeMap<String, u64>,
-    disclosures: BTreeMap<String, Vec<DisclosureRecord>>,
-}
-
-impl Drop for RawWallet {
-    fn drop(&mut self) {
-        self.link_secret.zeroize();
-    }
-}
-
-/// A held credential, the rater it was issued under, and whether it was used.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHeld {
-    rater: RaterDescriptor,
-    credential: String,
-    used: bool,
-}
-
-impl Drop for RawHeld {
-    fn drop(&mut self) {
-        self.credential.zeroize();
-    }
-}
-
-/// An issuance request awaiting the rater's answer.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPending {
-    rater: RaterDescriptor,
-    issuance: String,
-}
-
-impl Drop for RawPending {
-    fn drop(&mut self) {
-        self.issuance.zeroize();
-    }
-}
+use super::{Wallet, WalletError};
+use crate::files::{self, Replace};
 
 fn io_error(path: &Path, e: &io::Error) -> WalletError {
     WalletError::Io {
@@ -93,114 +29,6 @@ fn write_error(path: &Path, e: &io::Error) -> WalletError {
 }
 
 impl Wallet {
-    /// The wallet file's JSON (spec/wallet.md §3), zeroized when dropped: it
-    /// holds every secret of the wallet. Secrets are base64url-encoded in
-    /// constant time.
-    ///
-    /// # Errors
-    /// [`WalletError::Encode`] if the wallet cannot be serialized (nothing
-    /// should then be saved).
-    pub fn to_json(&self) -> Result<Zeroizing<Vec<u8>>, WalletError> {
-        let raw = RawWallet {
-            format: FORMAT.to_owned(),
-            version: FORMAT_VERSION,
-            link_secret: secret_b64::encode(&*self.link.to_bytes()),
-            credentials: self
-                .credentials
-                .iter()
-                .map(|h| RawHeld {
-                    rater: h.rater.clone(),
-                    credential: secret_b64::encode(&h.held.to_bytes()),
-                    used: h.used,
-                })
-                .collect(),
-            pending: self
-                .pending
-                .iter()
-                .map(|p| RawPending {
-                    rater: p.rater.clone(),
-                    issuance: secret_b64::encode(&p.issuance.to_bytes()),
-                })
-                .collect(),
-            min_intervals: self
-                .min_intervals
-                .iter()
-                .map(|(a, w)| (a.to_string(), *w))
-                .collect(),
-            disclosures: self.disclosures.clone(),
-        };
-        files::to_json(&raw).map_err(|_| WalletError::Encode)
-    }
-
-    /// Decodes a wallet file, checking every credential against the schema
-    /// and rater key it was issued under and against the link secret.
-    ///
-    /// # Errors
-    /// [`WalletError::Format`] naming what is wrong (never a secret).
-    pub fn from_json(bytes: &[u8]) -> Result<Self, WalletError> {
-        let bad = WalletError::Format;
-        let raw: RawWallet =
-            serde_json::from_slice(bytes).map_err(|e| bad(JsonProblem::of(&e).to_string()))?;
-        if raw.format != FORMAT {
-            return Err(bad(format!("the format is not `{FORMAT}`")));
-        }
-        if raw.version != FORMAT_VERSION {
-            return Err(bad(format!("unsupported version {}", raw.version)));
-        }
-        let decoded =
-            secret_b64::decode(&raw.link_secret, "link secret").map_err(|e| bad(e.to_string()))?;
-        let secret: &[u8; 32] = decoded.as_slice().try_into().map_err(|_| {
-            bad(DecodeError::WrongLength {
-                what: "link secret",
-                expected: 32,
-                found: decoded.len(),
-            }
-            .to_string())
-        })?;
-        let link = LinkSecret::from_bytes(secret).map_err(|e| bad(e.to_string()))?;
-        let mut credentials = Vec::with_capacity(raw.credentials.len());
-        for (i, r) in raw.credentials.iter().enumerate() {
-            let at = |e: String| bad(format!("credential {i}: {e}"));
-            let bytes = secret_b64::decode(&r.credential, "held credential")
-                .map_err(|e| at(e.to_string()))?;
-            let held = HeldCredential::from_bytes(&bytes).map_err(|e| at(e.to_string()))?;
-            held.check(r.rater.schema(), r.rater.key())
-                .map_err(|e| at(e.to_string()))?;
-            if !held.is_held_by(&link) {
-                return Err(at("it is not held by this wallet's link secret".into()));
-            }
-            credentials.push(Held {
-                held,
-                rater: r.rater.clone(),
-                used: r.used,
-            });
-        }
-        let mut pending = Vec::with_capacity(raw.pending.len());
-        for (i, r) in raw.pending.iter().enumerate() {
-            let at = |e: String| bad(format!("pending request {i}: {e}"));
-            let bytes = secret_b64::decode(&r.issuance, "pending issuance")
-                .map_err(|e| at(e.to_string()))?;
-            pending.push(Pending {
-                issuance: PendingIssuance::from_bytes(&bytes).map_err(|e| at(e.to_string()))?,
-                rater: r.rater.clone(),
-            });
-        }
-        let mut min_intervals = BTreeMap::new();
-        for (a, w) in &raw.min_intervals {
-            let attr = AttrRef::parse(a).map_err(|e| bad(e.to_string()))?;
-            if *w > 0 {
-                min_intervals.insert(attr, *w);
-            }
-        }
-        Ok(Wallet {
-            link,
-            credentials,
-            pending,
-            min_intervals,
-            disclosures: raw.disclosures.clone(),
-        })
-    }
-
     /// Reads and decodes a wallet file, without locking it: to change a
     /// wallet file, open it with [`WalletFile::open`] instead, so that no
     /// other command changes it in between.

@@ -24,13 +24,16 @@ use crate::presentation::Presentation;
 use crate::request::ProofRequest;
 
 mod consent;
+#[cfg(feature = "files")]
 mod file;
+mod json;
 mod log;
 mod probing;
 
 pub use crate::credential::{HeldCredential, LinkSecret};
 pub use crate::issuance::PendingIssuance;
 pub use consent::ConsentSummary;
+#[cfg(feature = "files")]
 pub use file::WalletFile;
 pub use log::DisclosureRecord;
 pub use probing::Narrowing;

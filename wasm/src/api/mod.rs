@@ -1,0 +1,512 @@
+//! The JSON facade: every operation the JavaScript package offers, as plain
+//! Rust over strings, so that it is tested natively and the bindings only
+//! convert values.
+//!
+//! Inputs are JSON text, untrusted: each is capped in size before it is
+//! parsed, and decoded strictly by the library. Outputs are JSON text in the
+//! library's forms (the same the `credence` tool reads and writes). A
+//! wallet's JSON holds every secret of the wallet: it is handled in memory
+//! that is zeroized when dropped, and decoded by the library's own decoder,
+//! whose errors never quote a value.
+
+#![forbid(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::SystemTime;
+
+use credence::files::IssuedCredentialsFile;
+use credence::verifier::{MemoryNonceStore, NonceStore, RequestTerms, Verifier, VerifierError};
+use credence::wallet::{ConsentSummary, Wallet};
+use credence::{AttrRef, Date, Predicate, Presentation, ProofRequest, RaterDescriptor};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use crate::error::{ApiError, Code};
+
+/// The largest JSON text accepted for a request, a presentation, a rater
+/// descriptor, a trust list or options: 4 MiB (a presentation is at most
+/// 1 MiB of bytes, 1.4 MiB of base64url).
+pub const MAX_JSON_LEN: usize = 4 << 20;
+/// The largest wallet or issued-credentials JSON accepted: the library's
+/// file cap, 64 MiB.
+pub const MAX_SECRET_JSON_LEN: usize = credence::files::MAX_FILE_LEN as usize;
+/// The longest policy text accepted: 64 KiB.
+pub const MAX_POLICY_LEN: usize = 64 << 10;
+
+/// The version of wasm-bindgen the package is built with; the
+/// `wasm-bindgen` command-line tool must be the same version.
+pub const WASM_BINDGEN_VERSION: &str = "0.2.129";
+
+/// A result that comes with the wallet's new state.
+pub struct WithWallet<T> {
+    /// The result.
+    pub value: T,
+    /// The wallet's JSON after the operation, to be stored by the caller in
+    /// place of the one passed in.
+    pub wallet: Zeroizing<String>,
+}
+
+/// Prints the result and leaves the wallet out: it holds secrets.
+impl<T: std::fmt::Debug> std::fmt::Debug for WithWallet<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithWallet")
+            .field("value", &self.value)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`wallet_add_credentials`] added.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Added {
+    /// How many credentials.
+    pub added: usize,
+    /// Their schema id.
+    pub schema: String,
+    /// The id of the rater key that signed them.
+    pub key_id: String,
+}
+
+/// Refuses a text longer than `cap` bytes.
+pub fn check_len(what: &str, text: &str, cap: usize) -> Result<(), ApiError> {
+    if text.len() > cap {
+        return Err(ApiError::new(
+            Code::Json,
+            format!("{what} is {} bytes, above the cap of {cap}", text.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Decodes public JSON text into `T`: text that is not JSON at all is
+/// [`Code::Json`] whatever `T` is, JSON that is not a `T` is [`Code::Decode`].
+fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, ApiError> {
+    check_len(what, text, MAX_JSON_LEN)?;
+    serde_json::from_str::<IgnoredAny>(text).map_err(|e| ApiError::serde(what, &e))?;
+    serde_json::from_str(text).map_err(|e| ApiError::serde(what, &e))
+}
+
+/// Checks that secret text is JSON, without quoting anything from it.
+fn check_secret_syntax(what: &str, text: &str) -> Result<(), ApiError> {
+    check_len(what, text, MAX_SECRET_JSON_LEN)?;
+    match serde_json::from_str::<IgnoredAny>(text) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(ApiError::new(
+            Code::Json,
+            format!("{what} {}", credence::files::JsonProblem::of(&e)),
+        )),
+    }
+}
+
+/// Compact JSON of a public value.
+fn to_json<T: Serialize + ?Sized>(what: &str, value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value)
+        .map_err(|_| ApiError::new(Code::Json, format!("cannot encode the {what} as JSON")))
+}
+
+/// Decodes a wallet's JSON (the library checks every credential in it).
+fn load_wallet(text: &str) -> Result<Wallet, ApiError> {
+    check_secret_syntax("the wallet", text)?;
+    Ok(Wallet::from_json(text.as_bytes())?)
+}
+
+/// A wallet's JSON, the library's wallet file form.
+fn save_wallet(wallet: &Wallet) -> Result<Zeroizing<String>, ApiError> {
+    let bytes = wallet.to_json()?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ApiError::new(Code::Wallet, "the wallet's JSON is not UTF-8"))?;
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
+/// Version and format information, as JSON.
+pub fn version_info() -> String {
+    json!({
+        "package": env!("CARGO_PKG_NAME"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "protocol_version": credence::hazmat::VERSION,
+        "wallet_format": "credence-wallet",
+        "wallet_format_version": 1,
+        "wasm_bindgen": WASM_BINDGEN_VERSION,
+        "spec": ["spec/protocol.md", "spec/wallet.md"],
+        "caps": {
+            "json_bytes": MAX_JSON_LEN,
+            "wallet_bytes": MAX_SECRET_JSON_LEN,
+            "policy_bytes": MAX_POLICY_LEN,
+        },
+    })
+    .to_string()
+}
+
+/// Parses a policy in the syntax of spec §5.5 into the predicates' JSON.
+///
+/// # Errors
+/// [`Code::Policy`] with the column of the offending token and what was
+/// expected there.
+pub fn parse_policy(policy: &str) -> Result<String, ApiError> {
+    check_len("the policy", policy, MAX_POLICY_LEN)?;
+    let predicates = credence::parse_policy(policy)?;
+    to_json("predicates", &predicates)
+}
+
+/// A policy given as text (spec §5.5) or as the predicates' JSON.
+fn predicates_of(policy: Value) -> Result<Vec<Predicate>, ApiError> {
+    match policy {
+        Value::String(text) => {
+            check_len("the policy", &text, MAX_POLICY_LEN)?;
+            Ok(credence::parse_policy(&text)?)
+        }
+        other => serde_json::from_value(other).map_err(|e| ApiError::serde("policy", &e)),
+    }
+}
+
+/// What [`create_request`] takes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestOptions {
+    verifier_id: String,
+    date: Date,
+    #[serde(default)]
+    purpose: String,
+    policy: Value,
+    trusted: Vec<RaterDescriptor>,
+}
+
+/// Builds a proof request with a fresh nonce (spec §5.1), trusting those of
+/// `trusted` whose schemas the policy names, and returns its JSON.
+///
+/// `options` is `{"verifier_id", "date": "YYYY-MM-DD", "purpose"?, "policy":
+/// text or predicates, "trusted": [rater descriptors]}`.
+///
+/// # Errors
+/// [`Code::Json`]/[`Code::Decode`] for options that do not decode;
+/// [`Code::Policy`] for a policy that does not parse or a request that is
+/// invalid (an unknown schema or attribute, an unsound predicate, a verifier
+/// id not in its normalised form).
+pub fn create_request(options: &str) -> Result<String, ApiError> {
+    let o: RequestOptions = from_json("request options", options)?;
+    let predicates = predicates_of(o.policy)?;
+    let named: Vec<&str> = predicates
+        .iter()
+        .flat_map(|p| p.attributes())
+        .map(|a| a.schema())
+        .collect();
+    let relevant: Vec<RaterDescriptor> = o
+        .trusted
+        .iter()
+        .filter(|d| named.contains(&d.schema().id()))
+        .cloned()
+        .collect();
+    let request = ProofRequest::builder(&o.verifier_id, o.date)
+        .purpose(&o.purpose)
+        .predicates(predicates.iter().cloned())
+        .trust_descriptors(&relevant)?
+        .build()?;
+    to_json("request", &request)
+}
+
+/// Checks a presentation against a request and returns the verdict's JSON
+/// (spec §8.2): `{"satisfied", "rejection"?, "statements", "disclosed"}`.
+///
+/// `request` must be the verifier's own copy of the request it sent, never
+/// one that came with the presentation. With `trust` (a JSON array of rater
+/// descriptors: the verifier's current trust list), a credential whose
+/// schema or key the list no longer holds is rejected (`retired_key`,
+/// `schema_changed`), as the library's `Verifier` does. Remembering which
+/// nonces were answered is the caller's task (or the verifier service's):
+/// this function keeps no state.
+///
+/// # Errors
+/// [`Code::Json`]/[`Code::Decode`] for inputs that do not decode. A
+/// presentation that decodes but does not satisfy the request is not an
+/// error: the verdict says why.
+pub fn verify(request: &str, presentation: &str, trust: Option<&str>) -> Result<String, ApiError> {
+    let request: ProofRequest = from_json("request", request)?;
+    let presentation: Presentation = from_json("presentation", presentation)?;
+    let verdict = match trust {
+        None => presentation.verify(&request),
+        Some(trust) => {
+            let trusted: Vec<RaterDescriptor> = from_json("trust list", trust)?;
+            // A verifier with the trust list and a store holding only this
+            // request, open and unanswered: the check is the library's own.
+            let verifier = Verifier::new(request.verifier_id(), trusted, MemoryNonceStore::new())?;
+            let terms = RequestTerms {
+                digest: request.digest(),
+                issued_at: 0,
+                expires_at: u64::MAX,
+                max_failures: 1,
+            };
+            verifier
+                .store()
+                .record(&request, &terms)
+                .map_err(VerifierError::from)?;
+            verifier.check_at(&request, &presentation, SystemTime::UNIX_EPOCH)?
+        }
+    };
+    to_json("verdict", &verdict)
+}
+
+/// What [`wallet_create`] and [`wallet_configure`] take.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WalletOptions {
+    /// Protected attributes and their minimum interval widths
+    /// (spec/wallet.md §6); 0 removes the protection.
+    #[serde(default)]
+    min_intervals: BTreeMap<String, u64>,
+}
+
+impl WalletOptions {
+    fn apply(&self, wallet: &mut Wallet) -> Result<(), ApiError> {
+        for (attr, width) in &self.min_intervals {
+            let attr = AttrRef::parse(attr)
+                .map_err(|e| ApiError::new(Code::Decode, format!("min_intervals: {e}")))?;
+            wallet.set_min_interval(attr, *width);
+        }
+        Ok(())
+    }
+}
+
+/// A new wallet with a fresh link secret: its JSON, which the caller stores
+/// and passes to every other wallet function.
+///
+/// `options` (optional) is `{"min_intervals": {"schema.attribute": width}}`.
+///
+/// # Errors
+/// [`Code::Json`]/[`Code::Decode`] for options that do not decode.
+pub fn wallet_create(options: Option<&str>) -> Result<Zeroizing<String>, ApiError> {
+    let o: WalletOptions = match options {
+        Some(o) => from_json("wallet options", o)?,
+        None => WalletOptions::default(),
+    };
+    let mut wallet = Wallet::generate();
+    o.apply(&mut wallet)?;
+    save_wallet(&wallet)
+}
+
+/// Changes a wallet's protected attributes; returns the new wallet JSON.
+///
+/// # Errors
+/// As [`wallet_create`]; [`Code::Wallet`] for a wallet that does not decode.
+pub fn wallet_configure(wallet: &str, options: &str) -> Result<Zeroizing<String>, ApiError> {
+    let o: WalletOptions = from_json("wallet options", options)?;
+    let mut wallet = load_wallet(wallet)?;
+    o.apply(&mut wallet)?;
+    save_wallet(&wallet)
+}
+
+/// Starts issuance with the rater `rater` describes: the issuance request's
+/// JSON, to send to the rater, and the new wallet, which keeps the secret
+/// half until [`wallet_add_credentials`].
+///
+/// # Errors
+/// [`Code::Json`]/[`Code::Decode`] for a descriptor that does not decode;
+/// [`Code::Wallet`] for a wallet that does not decode.
+pub fn wallet_request_issuance(wallet: &str, rater: &str) -> Result<WithWallet<String>, ApiError> {
+    let rater: RaterDescriptor = from_json("rater descriptor", rater)?;
+    let mut wallet = load_wallet(wallet)?;
+    let request = wallet.request_issuance(&rater);
+    Ok(WithWallet {
+        value: to_json("issuance request", &request)?,
+        wallet: save_wallet(&wallet)?,
+    })
+}
+
+/// Accepts credentials a rater issued (its issued-credentials JSON,
+/// spec/wallet.md §7) in answer to one of the wallet's pending requests,
+/// checking each.
+///
+/// # Errors
+/// [`Code::Json`] when `issued` is not JSON; [`Code::Decode`] when it does
+/// not decode; [`Code::Wallet`] with reason `no_pending_request`,
+/// `credential_rejected`, ... when the wallet refuses them (it is then
+/// unchanged).
+pub fn wallet_add_credentials(wallet: &str, issued: &str) -> Result<WithWallet<Added>, ApiError> {
+    check_secret_syntax("the issued credentials", issued)?;
+    let file = IssuedCredentialsFile::from_json(issued.as_bytes(), Path::new("issued credentials"))
+        .map_err(|e| ApiError::new(Code::Decode, e.to_string()))?;
+    let mut wallet = load_wallet(wallet)?;
+    let (rater, added) = wallet.add(file.credentials)?;
+    Ok(WithWallet {
+        value: Added {
+            added,
+            schema: rater.schema().id().to_owned(),
+            key_id: rater.key_id().to_string(),
+        },
+        wallet: save_wallet(&wallet)?,
+    })
+}
+
+/// What the wallet holds, without a secret or an attribute value: the
+/// credentials by schema and key (how many unused, how many used), the
+/// pending issuance requests, the protected attributes, and what each
+/// verifier was shown.
+///
+/// # Errors
+/// [`Code::Wallet`] for a wallet that does not decode.
+pub fn wallet_list(wallet: &str) -> Result<String, ApiError> {
+    let wallet = load_wallet(wallet)?;
+    let mut groups: Vec<(String, String, usize, usize)> = Vec::new();
+    for c in wallet.credentials() {
+        let key_id = c.key_id.to_string();
+        let i = match groups.iter().position(|g| g.0 == c.schema && g.1 == key_id) {
+            Some(i) => i,
+            None => {
+                groups.push((c.schema.clone(), key_id, 0, 0));
+                groups.len() - 1
+            }
+        };
+        if let Some(g) = groups.get_mut(i) {
+            if c.used {
+                g.3 += 1;
+            } else {
+                g.2 += 1;
+            }
+        }
+    }
+    let credentials: Vec<Value> = groups
+        .into_iter()
+        .map(|(schema, key_id, unused, used)| {
+            json!({ "schema": schema, "key_id": key_id, "unused": unused, "used": used })
+        })
+        .collect();
+    let pending: Vec<Value> = wallet
+        .pending()
+        .iter()
+        .map(|d| json!({ "schema": d.schema().id(), "key_id": d.key_id().to_string() }))
+        .collect();
+    let intervals: BTreeMap<String, u64> = wallet
+        .min_intervals()
+        .iter()
+        .map(|(a, w)| (a.to_string(), *w))
+        .collect();
+    let disclosures: BTreeMap<&String, Vec<Value>> = wallet
+        .disclosures()
+        .iter()
+        .map(|(verifier, records)| {
+            let rs = records
+                .iter()
+                .map(|r| {
+                    json!({
+                        "date": r.date.to_string(),
+                        "purpose": r.purpose,
+                        "learned": r.statements(),
+                    })
+                })
+                .collect();
+            (verifier, rs)
+        })
+        .collect();
+    to_json(
+        "wallet list",
+        &json!({
+            "credentials": credentials,
+            "pending": pending,
+            "min_intervals": intervals,
+            "disclosures": disclosures,
+        }),
+    )
+}
+
+/// A consent summary as JSON.
+fn consent_json(c: &ConsentSummary) -> Value {
+    let narrowing: Vec<Value> = c
+        .narrowing
+        .iter()
+        .map(|n| {
+            json!({
+                "verifier": n.verifier,
+                "attribute": n.attribute.to_string(),
+                "known": n.known.map(|(lo, hi)| [lo, hi]),
+                "min_width": n.min_width,
+                "narrows": n.narrows,
+                "too_narrow": n.is_too_narrow(),
+                "text": n.to_string(),
+            })
+        })
+        .collect();
+    let credentials: Vec<Value> = c
+        .credentials
+        .iter()
+        .map(|(schema, unused)| json!({ "schema": schema, "unused": unused }))
+        .collect();
+    json!({
+        "verifier": c.verifier,
+        "purpose": c.purpose,
+        "date": c.date.to_string(),
+        "statements": c.statements,
+        "revealed": c.revealed,
+        "categories": c.categories,
+        "behavioural": c.behavioural,
+        "credentials": credentials,
+        "earlier_presentations": c.earlier_presentations,
+        "narrowing": narrowing,
+        "refused": c.narrowing.iter().any(|n| n.is_too_narrow()),
+        "text": c.to_string(),
+    })
+}
+
+/// What the holder should see before consenting to `request` (spec/wallet.md
+/// §5): who asks and why, each statement the verifier would learn with the
+/// attributes and categories it touches, the values revealed, behavioural
+/// attributes, the credentials spent, and what the verifier would know about
+/// each protected attribute (`refused` when the wallet would refuse). No
+/// hidden value appears in it. `text` is the same, as the tool prints it.
+///
+/// # Errors
+/// [`Code::Json`]/[`Code::Decode`] for a request that does not decode;
+/// [`Code::Wallet`] for a wallet that does not decode.
+pub fn wallet_consent(wallet: &str, request: &str) -> Result<String, ApiError> {
+    let request: ProofRequest = from_json("request", request)?;
+    let wallet = load_wallet(wallet)?;
+    to_json("consent summary", &consent_json(&wallet.consent(&request)))
+}
+
+/// What [`wallet_prove`] takes.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ProveOptions {
+    /// The holder's explicit override of the threshold-probing rule
+    /// (spec/wallet.md §6, item 7).
+    #[serde(default)]
+    allow_narrowing: bool,
+}
+
+/// Answers `request` with credentials never presented before: the
+/// presentation's JSON and the new wallet, in which those credentials are
+/// marked used and the disclosure is logged. The caller must store the new
+/// wallet before it sends the presentation, so that no credential is ever
+/// presented twice.
+///
+/// `options` (optional) is `{"allow_narrowing": bool}`.
+///
+/// # Errors
+/// [`Code::Json`]/[`Code::Decode`] for inputs that do not decode;
+/// [`Code::Wallet`] with reason `narrowing`, `all_used`, `predicate_not_met`,
+/// `expired`, `missing_credential`, ... when the wallet cannot or will not
+/// answer (nothing is spent then).
+pub fn wallet_prove(
+    wallet: &str,
+    request: &str,
+    options: Option<&str>,
+) -> Result<WithWallet<String>, ApiError> {
+    let o: ProveOptions = match options {
+        Some(o) => from_json("prove options", o)?,
+        None => ProveOptions::default(),
+    };
+    let request: ProofRequest = from_json("request", request)?;
+    let mut wallet = load_wallet(wallet)?;
+    let presentation = if o.allow_narrowing {
+        wallet.prove_allowing_narrowing(&request)?
+    } else {
+        wallet.prove(&request)?
+    };
+    Ok(WithWallet {
+        value: to_json("presentation", &presentation)?,
+        wallet: save_wallet(&wallet)?,
+    })
+}
+
+#[cfg(test)]
+mod tests;
