@@ -27,6 +27,7 @@ mod consent;
 #[cfg(feature = "files")]
 mod file;
 mod json;
+mod listing;
 mod log;
 mod probing;
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use credence::files::IssuedCredentialsFile;
 use credence::wallet::{Wallet, WalletError, WalletFile};
 use credence::{AttrRef, Error, ProofRequest, RaterDescriptor};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::io::{self, show, Failure, Outcome, OK};
 
@@ -84,61 +84,7 @@ pub fn add(path: &Path, credentials: &Path) -> Outcome {
 /// `wallet list`: no secret, no attribute value.
 pub fn list(path: &Path) -> Outcome {
     let wallet = open(path)?;
-    let mut groups: Vec<(String, String, usize, usize)> = Vec::new();
-    for c in wallet.credentials() {
-        let key_id = c.key_id.to_string();
-        let i = match groups.iter().position(|g| g.0 == c.schema && g.1 == key_id) {
-            Some(i) => i,
-            None => {
-                groups.push((c.schema.clone(), key_id, 0, 0));
-                groups.len() - 1
-            }
-        };
-        if c.used {
-            groups[i].3 += 1;
-        } else {
-            groups[i].2 += 1;
-        }
-    }
-    let credentials: Vec<Value> = groups
-        .into_iter()
-        .map(|(schema, key_id, unused, used)| {
-            json!({ "schema": schema, "key_id": key_id, "unused": unused, "used": used })
-        })
-        .collect();
-    let pending: Vec<Value> = wallet
-        .pending()
-        .iter()
-        .map(|d| json!({ "schema": d.schema().id(), "key_id": d.key_id().to_string() }))
-        .collect();
-    let intervals: BTreeMap<String, u64> = wallet
-        .min_intervals()
-        .iter()
-        .map(|(a, w)| (a.to_string(), *w))
-        .collect();
-    let disclosures: BTreeMap<&String, Vec<Value>> = wallet
-        .disclosures()
-        .iter()
-        .map(|(verifier, records)| {
-            let rs = records
-                .iter()
-                .map(|r| {
-                    json!({
-                        "date": r.date.to_string(),
-                        "purpose": r.purpose,
-                        "learned": r.statements(),
-                    })
-                })
-                .collect();
-            (verifier, rs)
-        })
-        .collect();
-    io::print(&io::to_json(&json!({
-        "credentials": credentials,
-        "pending": pending,
-        "min_intervals": intervals,
-        "disclosures": disclosures,
-    }))?)?;
+    io::print(&io::to_json(&wallet.listing())?)?;
     Ok(OK)
 }
 

@@ -347,66 +347,7 @@ pub fn wallet_add_credentials(wallet: &str, issued: &str) -> Result<WithWallet<A
 /// [`Code::Wallet`] for a wallet that does not decode.
 pub fn wallet_list(wallet: &str) -> Result<String, ApiError> {
     let wallet = load_wallet(wallet)?;
-    let mut groups: Vec<(String, String, usize, usize)> = Vec::new();
-    for c in wallet.credentials() {
-        let key_id = c.key_id.to_string();
-        let i = match groups.iter().position(|g| g.0 == c.schema && g.1 == key_id) {
-            Some(i) => i,
-            None => {
-                groups.push((c.schema.clone(), key_id, 0, 0));
-                groups.len() - 1
-            }
-        };
-        if let Some(g) = groups.get_mut(i) {
-            if c.used {
-                g.3 += 1;
-            } else {
-                g.2 += 1;
-            }
-        }
-    }
-    let credentials: Vec<Value> = groups
-        .into_iter()
-        .map(|(schema, key_id, unused, used)| {
-            json!({ "schema": schema, "key_id": key_id, "unused": unused, "used": used })
-        })
-        .collect();
-    let pending: Vec<Value> = wallet
-        .pending()
-        .iter()
-        .map(|d| json!({ "schema": d.schema().id(), "key_id": d.key_id().to_string() }))
-        .collect();
-    let intervals: BTreeMap<String, u64> = wallet
-        .min_intervals()
-        .iter()
-        .map(|(a, w)| (a.to_string(), *w))
-        .collect();
-    let disclosures: BTreeMap<&String, Vec<Value>> = wallet
-        .disclosures()
-        .iter()
-        .map(|(verifier, records)| {
-            let rs = records
-                .iter()
-                .map(|r| {
-                    json!({
-                        "date": r.date.to_string(),
-                        "purpose": r.purpose,
-                        "learned": r.statements(),
-                    })
-                })
-                .collect();
-            (verifier, rs)
-        })
-        .collect();
-    to_json(
-        "wallet list",
-        &json!({
-            "credentials": credentials,
-            "pending": pending,
-            "min_intervals": intervals,
-            "disclosures": disclosures,
-        }),
-    )
+    to_json("wallet list", &wallet.listing())
 }
 
 /// A consent summary as JSON.
