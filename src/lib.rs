@@ -54,6 +54,9 @@ pub use schema::{Attribute, AttributeKind, Category, Schema, DATE_MAX};
 pub use statement::{AttributeUse, PredicateReport};
 pub use verdict::{Disclosure, Rejection, Verdict};
 pub use verifier_id::VerifierIdError;
+/// The protocol version this library speaks (spec §3: the first byte of every
+/// encoded object).
+pub use wire::VERSION as PROTOCOL_VERSION;
 
 /// Low-level pieces, for benchmarks, tests and other implementations of the
 /// protocol: the raw prover ([`Presentation::prove`], which keeps no record

@@ -125,7 +125,7 @@ pub fn version_info() -> String {
     json!({
         "package": env!("CARGO_PKG_NAME"),
         "version": env!("CARGO_PKG_VERSION"),
-        "protocol_version": credence::hazmat::VERSION,
+        "protocol_version": credence::PROTOCOL_VERSION,
         "wallet_format": "credence-wallet",
         "wallet_format_version": 1,
         "wasm_bindgen": WASM_BINDGEN_VERSION,
