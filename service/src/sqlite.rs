@@ -393,17 +393,9 @@ impl SqliteNonceStore {
         let Some(r) = self.select(conn, nonce)? else {
             return Ok(Settlement::Unknown);
         };
-        Ok(if r.spent {
-            Settlement::Replayed
-        } else if now >= r.terms.expires_at {
-            Settlement::Expired
-        } else if r.failures >= r.terms.max_failures {
-            Settlement::Closed
-        } else {
-            // Open now, so recorded after the update ran: unknown then, and
-            // nothing was recorded for this attempt.
-            Settlement::Unknown
-        })
+        // Open now, so recorded after the update ran: unknown then, and
+        // nothing was recorded for this attempt.
+        Ok(r.refusal(now).unwrap_or(Settlement::Unknown))
     }
 
     /// The transaction of the one row `sql` selects (the columns of

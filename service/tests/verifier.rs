@@ -6,10 +6,9 @@ mod common;
 
 use std::sync::{Arc, Barrier};
 
-use common::Sqlite;
-use credence::fixtures::{a, date, World, ON, UNTIL};
+use common::{wallet, Sqlite};
+use credence::fixtures::{a, date, World, ON};
 use credence::verifier::{NonceStore, Verifier};
-use credence::wallet::Wallet;
 use credence::{Predicate, ProofRequest, RaterDescriptor, Rejection};
 use credence_verifier::SqliteNonceStore;
 
@@ -24,27 +23,6 @@ fn ask(v: &Verifier<SqliteNonceStore>) -> ProofRequest {
         .predicate(Predicate::at_least(a("bank.liquidity_eur"), 5000))
         .issue()
         .unwrap()
-}
-
-/// A wallet holding `count` single-use bank credentials.
-fn wallet(w: &World, count: usize) -> Wallet {
-    let mut wallet = Wallet::generate();
-    let descriptor = RaterDescriptor::new(w.bank.schema.clone(), w.bank.public());
-    let request = wallet.request_issuance(&descriptor);
-    let values = [
-        ("liquidity_eur", 12_000),
-        ("on_time_payments", 30),
-        ("late_payments", 5),
-        ("account_digest", 7),
-        ("valid_until", date(UNTIL).days()),
-    ];
-    let issued = w
-        .bank
-        .key
-        .issue(&w.bank.schema, &request, &values, count)
-        .unwrap();
-    wallet.add(issued).unwrap();
-    wallet
 }
 
 #[test]

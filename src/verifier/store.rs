@@ -33,6 +33,18 @@ pub struct RequestRecord {
     pub spent: bool,
 }
 
+impl RequestRecord {
+    /// The final state this record is in at `now` (seconds since 1970-01-01
+    /// UTC), if any, as [`NonceStore::settle`] reports it: spent is
+    /// [`Settlement::Replayed`], then `now >= expires_at` is
+    /// [`Settlement::Expired`], then `failures >= max_failures` is
+    /// [`Settlement::Closed`]; `None` while the request is open. For a store
+    /// whose conditional update matched no row, to tell why.
+    pub fn refusal(&self, now: u64) -> Option<Settlement> {
+        refusal(&self.terms, self.failures, self.spent, now)
+    }
+}
+
 /// The outcome of checking one presentation, as the store needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Attempt {

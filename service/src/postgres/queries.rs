@@ -109,17 +109,9 @@ pub(super) async fn settle_on(
         return Ok(Settlement::Unknown);
     };
     let now = u64::try_from(now).map_err(|_| OpError::Corrupt)?;
-    Ok(if r.spent {
-        Settlement::Replayed
-    } else if now >= r.terms.expires_at {
-        Settlement::Expired
-    } else if r.failures >= r.terms.max_failures {
-        Settlement::Closed
-    } else {
-        // Open now, so recorded after the update ran: unknown then, and
-        // nothing was recorded for this attempt.
-        Settlement::Unknown
-    })
+    // Open now, so recorded after the update ran: unknown then, and nothing
+    // was recorded for this attempt.
+    Ok(r.refusal(now).unwrap_or(Settlement::Unknown))
 }
 
 /// Inserts a request (under a transaction when `tx` is given);
