@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use curve25519_dalek::ristretto::CompressedRistretto;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::Signature;
 use rand_core::{CryptoRng, RngCore};
@@ -193,6 +193,106 @@ impl Object for Credential {
 
 serde_via_bytes!(Credential);
 
+/// A credential digest (spec §4.4): one point that commits to every value of
+/// a credential and to the holder's link secret,
+/// `D = Σ v_i·G^D_i + s·B + b·B_blinding`, with the rater's signature on it.
+/// Raters list the digests of their valid credentials per epoch; the digest
+/// itself is never shown to a verifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CredentialDigest {
+    pub(crate) point: CompressedRistretto,
+    pub(crate) signature: [u8; 64],
+}
+
+impl CredentialDigest {
+    /// The digest point `D`.
+    pub fn point(&self) -> &CompressedRistretto {
+        &self.point
+    }
+
+    /// What the rater signs (spec §3.7): a domain label, the version, the
+    /// key id, the schema digest and `D`.
+    pub(crate) fn signed_message(
+        key_id: &KeyId,
+        schema_digest: &[u8; 32],
+        point: &CompressedRistretto,
+    ) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.fixed(b"credence.digest-signature.v1");
+        w.u8(VERSION);
+        w.fixed(&key_id.0);
+        w.fixed(schema_digest);
+        w.point(point);
+        w.into_vec()
+    }
+
+    /// Checks the rater's signature on this digest of a credential of
+    /// `credential`'s key and schema (strict Ed25519 verification).
+    ///
+    /// # Errors
+    /// [`Error::CredentialRejected`] when it does not verify under `rater`.
+    pub fn verify_signature(
+        &self,
+        credential: &Credential,
+        rater: &RaterPublicKey,
+    ) -> Result<(), Error> {
+        if credential.key_id != rater.key_id() {
+            return Err(Error::CredentialRejected(
+                "it is signed by another rater key",
+            ));
+        }
+        let message =
+            Self::signed_message(&credential.key_id, &credential.schema_digest, &self.point);
+        rater
+            .verifying_key()
+            .verify_strict(&message, &Signature::from_bytes(&self.signature))
+            .map_err(|_| {
+                Error::CredentialRejected("the rater's signature on the digest does not verify")
+            })
+    }
+}
+
+/// A credential digest with its blinding (secret): the digest part of an
+/// issued or held credential (spec §3.7).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct DigestOpening {
+    #[zeroize(skip)]
+    pub(crate) digest: CredentialDigest,
+    /// `δ_D` in an issued credential, `ρ + δ_D` in a held one.
+    pub(crate) blinding: Scalar,
+}
+
+impl DigestOpening {
+    /// Appends the optional digest part: nothing when absent (a credential
+    /// issued before digests), else `0x01`, `D`, its signature and the
+    /// blinding.
+    pub(crate) fn encode_optional(part: Option<&Self>, w: &mut Writer) {
+        if let Some(d) = part {
+            w.u8(1);
+            w.point(&d.digest.point);
+            w.fixed(&d.digest.signature);
+            w.scalar(&d.blinding);
+        }
+    }
+
+    /// Reads the optional digest part at the end of an object.
+    pub(crate) fn decode_optional(r: &mut Reader<'_>) -> Result<Option<Self>, DecodeError> {
+        if r.is_empty() {
+            return Ok(None);
+        }
+        if r.u8()? != 1 {
+            return Err(DecodeError::Malformed("digest marker"));
+        }
+        let point = r.point("credential digest")?;
+        let signature = r.array()?;
+        let blinding = r.scalar("digest blinding")?;
+        Ok(Some(DigestOpening {
+            digest: CredentialDigest { point, signature },
+            blinding,
+        }))
+    }
+}
+
 /// The openings of a credential's commitments (secret, for the subject only):
 /// the values, their blindings and the holder commitment's blinding.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -259,6 +359,9 @@ pub struct HeldCredential {
     #[zeroize(skip)]
     pub(crate) credential: Credential,
     pub(crate) opening: CredentialOpening,
+    /// Absent for a credential issued before digests: it can be shown in the
+    /// fast mode only.
+    pub(crate) digest: Option<DigestOpening>,
 }
 
 impl fmt::Debug for HeldCredential {
@@ -277,9 +380,15 @@ impl HeldCredential {
     pub(crate) fn opening(&self) -> &CredentialOpening {
         &self.opening
     }
+    /// The credential's digest, which the rater lists while the credential
+    /// is valid; `None` for a credential issued before digests.
+    pub fn digest(&self) -> Option<&CredentialDigest> {
+        self.digest.as_ref().map(|d| &d.digest)
+    }
 
     /// Checks the openings against the commitments and the schema's bounds, and
-    /// the rater's signature.
+    /// the rater's signatures on the credential and on its digest. (The
+    /// digest's opening needs the link secret: [`HeldCredential::is_held_by`].)
     ///
     /// # Errors
     /// [`Error::CredentialRejected`] naming the first check that fails.
@@ -316,13 +425,25 @@ impl HeldCredential {
                 ));
             }
         }
-        c.verify_signature(rater)
+        c.verify_signature(rater)?;
+        match &self.digest {
+            Some(d) => d.digest.verify_signature(c, rater),
+            None => Ok(()),
+        }
     }
 
-    /// Whether this credential's holder commitment hides `link`.
+    /// Whether this credential's holder commitment hides `link`, and its
+    /// digest (if any) opens to `link` and the credential's values.
     pub fn is_held_by(&self, link: &LinkSecret) -> bool {
-        generators::commit(link.scalar(), &self.opening.holder_blinding).compress()
-            == self.credential.holder
+        let holder = generators::commit(link.scalar(), &self.opening.holder_blinding).compress()
+            == self.credential.holder;
+        holder
+            && match &self.digest {
+                None => true,
+                Some(d) => {
+                    digest_of(&self.opening.values, link, &d.blinding).compress() == d.digest.point
+                }
+            }
     }
 
     /// The encoding (spec §3.7), zeroized when dropped: it holds secrets.
@@ -340,10 +461,16 @@ impl HeldCredential {
     }
 }
 
+/// `D = Σ v_i·G^D_i + s·B + b·B_blinding` (spec §4.4), in constant time.
+pub(crate) fn digest_of(values: &[u64], link: &LinkSecret, blinding: &Scalar) -> RistrettoPoint {
+    generators::digest_values(values) + generators::commit(link.scalar(), blinding)
+}
+
 impl Encode for HeldCredential {
     fn encode(&self, w: &mut Writer) {
         self.credential.encode(w);
         self.opening.encode(w);
+        DigestOpening::encode_optional(self.digest.as_ref(), w);
     }
 }
 
@@ -351,9 +478,11 @@ impl Decode for HeldCredential {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let credential = Credential::decode(r)?;
         let opening = CredentialOpening::decode(r, &credential)?;
+        let digest = DigestOpening::decode_optional(r)?;
         Ok(HeldCredential {
             credential,
             opening,
+            digest,
         })
     }
 }

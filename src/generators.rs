@@ -6,8 +6,10 @@ use std::sync::OnceLock;
 use bulletproofs::{BulletproofGens, PedersenGens};
 use curve25519_dalek::ristretto::{RistrettoBasepointTable, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::MultiscalarMul;
 use sha3::digest::{ExtendableOutput, Update, XofReader};
 use sha3::Shake256;
+use zeroize::Zeroizing;
 
 use crate::wire::caps;
 
@@ -62,6 +64,26 @@ pub(crate) fn generators_chain(label: &[u8], count: usize) -> Vec<RistrettoPoint
             RistrettoPoint::from_uniform_bytes(&uniform)
         })
         .collect()
+}
+
+/// The chain label of the digest generators (spec §2).
+const DIGEST_CHAIN: &[u8] = b"credence.digest.v1";
+
+/// The digest generators `G^D_0 … G^D_{ATTRIBUTES−1}`, one per attribute
+/// slot (spec §2), built once per process.
+pub(crate) fn digest_gens() -> &'static [RistrettoPoint] {
+    static G: OnceLock<Vec<RistrettoPoint>> = OnceLock::new();
+    G.get_or_init(|| generators_chain(DIGEST_CHAIN, caps::ATTRIBUTES))
+}
+
+/// `Σ v_i·G^D_i` over the values in slot order, in constant time. Every
+/// schema and every decoded opening has at most `ATTRIBUTES` values, one per
+/// generator.
+pub(crate) fn digest_values(values: &[u64]) -> RistrettoPoint {
+    let gens = digest_gens();
+    debug_assert!(values.len() <= gens.len());
+    let scalars = Zeroizing::new(values.iter().map(|v| Scalar::from(*v)).collect::<Vec<_>>());
+    RistrettoPoint::multiscalar_mul(scalars.iter(), gens.iter().take(scalars.len()))
 }
 
 /// One party's chain: `"G"` or `"H"` followed by the party index (LE32).
@@ -131,5 +153,20 @@ mod tests {
             assert_ne!(party_chain(b'H', j), bulletproof_g()[j]);
         }
         assert_eq!(bulletproof_h().len(), caps::RANGE_STATEMENTS_PER_WIDTH);
+    }
+
+    #[test]
+    fn digest_generators_are_distinct_from_the_others() {
+        let d = digest_gens();
+        assert_eq!(d.len(), caps::ATTRIBUTES);
+        let pc = pedersen_gens();
+        for (i, g) in d.iter().enumerate() {
+            assert!(*g != pc.B && *g != pc.B_blinding);
+            assert!(d[..i].iter().all(|h| h != g));
+        }
+        assert_eq!(
+            digest_values(&[3, 0, 5]),
+            d[0] * Scalar::from(3u8) + d[2] * Scalar::from(5u8)
+        );
     }
 }

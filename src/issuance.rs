@@ -11,7 +11,9 @@ use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
-use crate::credential::{Credential, CredentialOpening, HeldCredential, LinkSecret};
+use crate::credential::{
+    Credential, CredentialDigest, CredentialOpening, DigestOpening, HeldCredential, LinkSecret,
+};
 use crate::errors::{DecodeError, Error, ValuesError};
 use crate::generators;
 use crate::keys::{KeyId, RaterPublicKey, RaterSigningKey};
@@ -62,6 +64,20 @@ impl RaterSigningKey {
                 .map(|(v, r)| generators::commit(&Scalar::from(*v), r).compress())
                 .collect();
             let holder_delta = Scalar::random(rng);
+            let digest_delta = Scalar::random(rng);
+            let digest_point = (generators::digest_values(&ordered)
+                + holder
+                + generators::blinding_mul(&digest_delta))
+            .compress();
+            let key_id = self.public_key().key_id();
+            let digest_signature = self
+                .signing_key()
+                .sign(&CredentialDigest::signed_message(
+                    &key_id,
+                    &digest,
+                    &digest_point,
+                ))
+                .to_bytes();
             let mut credential = Credential {
                 key_id: self.public_key().key_id(),
                 schema_id: schema.id().to_owned(),
@@ -81,6 +97,13 @@ impl RaterSigningKey {
                     blindings,
                     holder_blinding: holder_delta,
                 },
+                digest: Some(DigestOpening {
+                    digest: CredentialDigest {
+                        point: digest_point,
+                        signature: digest_signature,
+                    },
+                    blinding: digest_delta,
+                }),
             });
         }
         Ok(out)
@@ -319,11 +342,21 @@ impl PendingIssuance {
                     blindings: i.opening.blindings.clone(),
                     holder_blinding: self.blinding + delta,
                 };
+                let digest = i.digest.as_ref().map(|d| DigestOpening {
+                    digest: d.digest,
+                    blinding: self.blinding + d.blinding,
+                });
                 let held = HeldCredential {
                     credential: i.credential.clone(),
                     opening,
+                    digest,
                 };
                 held.check(schema, &self.rater)?;
+                if !held.is_held_by(link) {
+                    return Err(Error::CredentialRejected(
+                        "its digest does not open to its values and this link secret",
+                    ));
+                }
                 Ok(held)
             })
             .collect()
@@ -354,6 +387,9 @@ pub struct IssuedCredential {
     /// The openings, with the holder re-randomisation `δ` in the place of the
     /// holder blinding: the subject's holder blinding is `ρ + δ`.
     opening: CredentialOpening,
+    /// The digest with `δ_D`: the subject's digest blinding is `ρ + δ_D`.
+    /// Absent from credentials issued before digests.
+    digest: Option<DigestOpening>,
 }
 
 impl fmt::Debug for IssuedCredential {
@@ -368,6 +404,11 @@ impl IssuedCredential {
     /// The public part.
     pub fn credential(&self) -> &Credential {
         &self.credential
+    }
+    /// The credential's digest, which the rater lists in its epoch lists
+    /// while the credential is valid.
+    pub fn digest(&self) -> Option<&CredentialDigest> {
+        self.digest.as_ref().map(|d| &d.digest)
     }
 
     /// The encoding (spec §3.7), zeroized when dropped: it holds secrets.
@@ -442,6 +483,7 @@ impl Encode for IssuedCredential {
     fn encode(&self, w: &mut Writer) {
         self.credential.encode(w);
         self.opening.encode(w);
+        DigestOpening::encode_optional(self.digest.as_ref(), w);
     }
 }
 
@@ -449,9 +491,11 @@ impl Decode for IssuedCredential {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let credential = Credential::decode(r)?;
         let opening = CredentialOpening::decode(r, &credential)?;
+        let digest = DigestOpening::decode_optional(r)?;
         Ok(IssuedCredential {
             credential,
             opening,
+            digest,
         })
     }
 }
@@ -582,6 +626,109 @@ mod tests {
             PendingIssuance::from_bytes(&held[0].to_bytes()),
             Err(DecodeError::WrongType { .. })
         ));
+    }
+
+    /// The issued credential's encoding with its digest part changed by `f`
+    /// (the part is the last 1 + 32 + 64 + 32 bytes).
+    fn with_digest_part(issued: &IssuedCredential, f: impl Fn(&mut Vec<u8>)) -> IssuedCredential {
+        let mut bytes = issued.to_bytes().to_vec();
+        f(&mut bytes);
+        IssuedCredential::from_bytes(&bytes).unwrap()
+    }
+
+    #[test]
+    fn the_digest_opens_to_the_values_and_the_link_secret() {
+        let (rater, link, held) = held();
+        let h = &held[0];
+        let d = h.digest().unwrap();
+        let b = &h.digest.as_ref().unwrap().blinding;
+        let expected = generators::digest_gens()[0] * Scalar::from(201u8)
+            + generators::digest_gens()[1] * Scalar::from(54_321u32)
+            + generators::commit(link.scalar(), b);
+        assert_eq!(*d.point(), expected.compress());
+        d.verify_signature(h.credential(), &rater.public_key())
+            .unwrap();
+        // Not the holder commitment, nor any attribute commitment.
+        assert_ne!(d.point(), h.credential().holder_commitment());
+        assert!(h.credential().commitments().iter().all(|c| c != d.point()));
+        // Another link secret does not open it.
+        assert!(!h.is_held_by(&LinkSecret::generate(&mut OsRng)));
+        let back = HeldCredential::from_bytes(&h.to_bytes()).unwrap();
+        assert_eq!(back.digest(), Some(d));
+        assert!(back.is_held_by(&link));
+    }
+
+    #[test]
+    fn a_credential_issued_before_digests_is_still_accepted() {
+        let rater = RaterSigningKey::generate(&mut OsRng);
+        let link = LinkSecret::generate(&mut OsRng);
+        let (req, pending) = link.issuance_request(&rater.public_key(), &schema());
+        let issued = rater
+            .issue(&schema(), &req, &[("defaults", 0), ("valid_until", 9)], 1)
+            .unwrap();
+        let legacy = with_digest_part(&issued[0], |b| b.truncate(b.len() - 129));
+        assert!(legacy.digest().is_none());
+        let held = pending.accept(&link, &schema(), vec![legacy]).unwrap();
+        assert!(held[0].digest().is_none());
+        let bytes = held[0].to_bytes();
+        let back = HeldCredential::from_bytes(&bytes).unwrap();
+        back.check(&schema(), &rater.public_key()).unwrap();
+        assert!(back.is_held_by(&link));
+        assert_eq!(back.to_bytes(), bytes);
+    }
+
+    #[test]
+    fn a_bad_digest_is_refused_at_acceptance() {
+        let rater = RaterSigningKey::generate(&mut OsRng);
+        let link = LinkSecret::generate(&mut OsRng);
+        let (req, pending) = link.issuance_request(&rater.public_key(), &schema());
+        let issued = rater
+            .issue(&schema(), &req, &[("defaults", 3), ("valid_until", 9)], 1)
+            .unwrap();
+        let n = issued[0].to_bytes().len();
+        // Another point (the holder commitment) in the digest's place.
+        let holder = issued[0].credential().holder_commitment().to_bytes();
+        let moved = with_digest_part(&issued[0], |b| b[n - 128..n - 96].copy_from_slice(&holder));
+        assert_eq!(
+            pending.accept(&link, &schema(), vec![moved]).unwrap_err(),
+            Error::CredentialRejected("the rater's signature on the digest does not verify")
+        );
+        // A signature over another digest: the opening check refuses it.
+        let other = rater
+            .issue(&schema(), &req, &[("defaults", 4), ("valid_until", 9)], 1)
+            .unwrap();
+        let other_part = other[0].to_bytes()[n - 128..n - 32].to_vec();
+        let swapped = with_digest_part(&issued[0], |b| {
+            b[n - 128..n - 32].copy_from_slice(&other_part)
+        });
+        assert_eq!(
+            pending.accept(&link, &schema(), vec![swapped]).unwrap_err(),
+            Error::CredentialRejected(
+                "its digest does not open to its values and this link secret"
+            )
+        );
+        // Another blinding.
+        let reblinded = with_digest_part(&issued[0], |b| b[n - 32] ^= 1);
+        assert_eq!(
+            pending
+                .accept(&link, &schema(), vec![reblinded])
+                .unwrap_err(),
+            Error::CredentialRejected(
+                "its digest does not open to its values and this link secret"
+            )
+        );
+        // The marker is 1, and the part is all there or absent.
+        let mut bytes = issued[0].to_bytes().to_vec();
+        bytes[n - 129] = 0;
+        assert_eq!(
+            IssuedCredential::from_bytes(&bytes).unwrap_err(),
+            DecodeError::Malformed("digest marker")
+        );
+        assert_eq!(
+            IssuedCredential::from_bytes(&issued[0].to_bytes()[..n - 1]).unwrap_err(),
+            DecodeError::Truncated
+        );
+        pending.accept(&link, &schema(), issued).unwrap();
     }
 
     #[test]

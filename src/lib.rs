@@ -32,6 +32,7 @@ mod wire;
 /// The rater's role (spec §4): its signing key, what it publishes, and
 /// issuance.
 pub mod rater {
+    pub use crate::credential::CredentialDigest;
     pub use crate::descriptor::RaterDescriptor;
     pub use crate::issuance::{IssuanceRequest, IssuedCredential};
     pub use crate::keys::{KeyId, RaterPublicKey, RaterSigningKey};

@@ -231,6 +231,10 @@ impl<'a> Reader<'a> {
     pub fn scalar(&mut self, what: &'static str) -> Result<Scalar, DecodeError> {
         canonical_scalar(self.array()?, what)
     }
+    /// Whether every byte has been read.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
     /// Ends decoding: no byte may remain.
     pub fn finish(self) -> Result<(), DecodeError> {
         if self.buf.is_empty() {

@@ -99,6 +99,8 @@ fn consulate() -> Value {
         "bank_issuance_request": hex::encode(bank_req.to_bytes()),
         "bank_issued_credential": hex::encode(issued_bytes),
         "bank_credential": hex::encode(held[0].credential().to_bytes()),
+        "bank_digest": hex::encode(held[0].digest().unwrap().point().as_bytes()),
+        "court_digest": hex::encode(held[1].digest().unwrap().point().as_bytes()),
         "court_credential": hex::encode(held[1].credential().to_bytes()),
         "request": hex::encode(request.to_bytes()),
         "request_digest": hex::encode(request.digest()),
@@ -155,6 +157,14 @@ fn stored_vector_verifies() {
     assert_eq!(hex::encode(schema.digest()), stored["bank_schema_digest"]);
     let req = IssuanceRequest::from_bytes(&bytes(&stored, "bank_issuance_request")).unwrap();
     req.verify(&bank).unwrap();
+    // The issued credential carries the digest, signed by the bank.
+    let issued = IssuedCredential::from_bytes(&bytes(&stored, "bank_issued_credential")).unwrap();
+    let digest = issued.digest().unwrap();
+    assert_eq!(
+        hex::encode(digest.point().as_bytes()),
+        stored["bank_digest"]
+    );
+    digest.verify_signature(&cred, &bank).unwrap();
 }
 
 /// Builds the predicates vector: every predicate form, two trusted keys for one
@@ -310,6 +320,8 @@ fn predicates() -> Value {
         "court_issuance_request": hex::encode(court_req.to_bytes()),
         "court_issued_credential": hex::encode(court_issued_bytes),
         "bank_credential": hex::encode(held[0].credential().to_bytes()),
+        "bank_digest": hex::encode(held[0].digest().unwrap().point().as_bytes()),
+        "court_digest": hex::encode(held[1].digest().unwrap().point().as_bytes()),
         "court_credential": hex::encode(held[1].credential().to_bytes()),
         "request": hex::encode(request.to_bytes()),
         "request_digest": hex::encode(request.digest()),
