@@ -233,14 +233,16 @@ fn membership_rows() {
          list of the same N, timed in turn with Credence within each sample; ratios are \
          medians of per-sample ratios. Batched = {BATCH} proofs against one list, per proof; \
          at 2^16 the batch holds 8 distinct proofs 8 times each (every item is weighted \
-         independently and costs what a new proof does). At 2^16, 3 samples.\n"
+         independently and costs what a new proof does). List decode = decoding the signed \
+         epoch list of N entries (every point decompressed, across threads), once per epoch. \
+         At 2^16, 3 samples.\n"
     );
     println!(
         "| N (n, m) | proof | triptych proof | prove | prove, 2 threads | triptych prove | \
          prove ratio | verify | triptych verify | verify ratio | batched / proof | \
-         batched parallel / proof |"
+         batched parallel / proof | list decode |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (n, log) in [(4usize, 10u32), (4, 12), (4, 16), (16, 16)] {
         let big = log >= 16;
         let members = if big { 8 } else { BATCH };
@@ -272,8 +274,12 @@ fn membership_rows() {
         let batched = median(samples, 1, || assert!(oom.verify_batch(BATCH, false))) / BATCH as u32;
         let batched_par =
             median(samples, 1, || assert!(oom.verify_batch(BATCH, true))) / BATCH as u32;
+        let list = epoch_list_bytes(n, &oom.list);
+        let decode = median(samples, 1, || {
+            assert!(credence::epoch::EpochList::from_bytes(&list).is_ok());
+        });
         println!(
-            "| 2^{log} ({n}, {m}) | {} B | {} B | {} | {} | {} | **{}** | {} | {} | **{}** | {} | {} |",
+            "| 2^{log} ({n}, {m}) | {} B | {} B | {} | {} | {} | **{}** | {} | {} | **{}** | {} | {} | {} |",
             oom.proof_len(),
             tri.proof_len(),
             ms(mid(prove.clone())),
@@ -285,8 +291,25 @@ fn membership_rows() {
             ratio_of(&verify, &tri_verify, Duration::ZERO),
             ms(batched),
             ms(batched_par),
+            ms(decode),
         );
     }
+}
+
+/// The encoding of a court epoch list of `entries` in base `n`: what a
+/// wallet or verifier downloads and decodes once per epoch.
+fn epoch_list_bytes(n: usize, entries: &[curve25519_dalek::ristretto::RistrettoPoint]) -> Vec<u8> {
+    use credence::epoch::{EpochList, EpochWindow};
+    let court = credence::fixtures::Rater::new(credence::fixtures::court_schema(), 9);
+    let window = EpochWindow {
+        epoch: 1,
+        not_before: 1_800_000_000,
+        not_after: 1_800_086_400,
+    };
+    let digests: Vec<_> = entries.iter().map(|p| p.compress()).collect();
+    EpochList::sign(&court.key, &court.schema, window, n, &digests)
+        .expect("a list of distinct points signs")
+        .to_bytes()
 }
 
 fn main() {

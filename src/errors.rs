@@ -303,6 +303,10 @@ pub enum Error {
     /// request: their holder commitment does not hide this link secret.
     #[error("the credentials were issued for another holder")]
     OtherHolder,
+    /// An epoch list is not signed by the expected rater key, is for another
+    /// schema, or its signature does not verify.
+    #[error("epoch list rejected: {0}")]
+    ListRejected(&'static str),
     /// The holder's values do not satisfy a predicate of the request.
     #[error("predicate {predicate} does not hold for the wallet's values: {description}")]
     PredicateNotMet {

@@ -6,6 +6,7 @@
 mod credential;
 mod derived;
 mod descriptor;
+pub mod epoch;
 mod errors;
 pub mod files;
 mod generators;

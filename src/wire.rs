@@ -26,6 +26,7 @@ pub(crate) mod tag {
     pub const PRESENTATION: u8 = 6;
     pub const HELD_CREDENTIAL: u8 = 7;
     pub const PENDING_ISSUANCE: u8 = 8;
+    pub const EPOCH_LIST: u8 = 9;
 }
 
 /// Caps on every count and length (spec §3.3).
@@ -153,10 +154,15 @@ pub(crate) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(buf: &'a [u8]) -> Result<Self, DecodeError> {
-        if buf.len() > caps::OBJECT_LEN {
+        Self::with_cap(buf, caps::OBJECT_LEN)
+    }
+
+    /// A reader of an object whose own cap replaces `OBJECT_LEN`.
+    pub fn with_cap(buf: &'a [u8], cap: usize) -> Result<Self, DecodeError> {
+        if buf.len() > cap {
             return Err(DecodeError::CapExceeded {
                 what: "object length",
-                cap: caps::OBJECT_LEN,
+                cap,
                 found: buf.len(),
             });
         }
@@ -165,7 +171,17 @@ impl<'a> Reader<'a> {
 
     /// Reads and checks the version byte and the type tag.
     pub fn header(buf: &'a [u8], tag: u8, what: &'static str) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(buf)?;
+        Self::header_with_cap(buf, tag, what, caps::OBJECT_LEN)
+    }
+
+    /// [`Reader::header`] for an object with its own length cap.
+    pub fn header_with_cap(
+        buf: &'a [u8],
+        tag: u8,
+        what: &'static str,
+        cap: usize,
+    ) -> Result<Self, DecodeError> {
+        let mut r = Reader::with_cap(buf, cap)?;
         let version = r.u8()?;
         if version != VERSION {
             return Err(DecodeError::UnsupportedVersion(version));

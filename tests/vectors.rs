@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use credence::epoch::{EpochList, EpochWindow};
 use credence::rater::*;
 use credence::wallet::*;
 use credence::*;
@@ -85,6 +86,7 @@ fn consulate() -> Value {
         .unwrap();
     let presentation =
         Presentation::prove_with_rng(&request, &link, &held, &mut seeded(7)).unwrap();
+    let list = court_list(&court, &court_schema, &held[1]);
 
     json!({
         "description": "Consulate scenario: bank.liquidity_eur >= 5000 and court.outstanding_defaults == 0, valid on 2027-03-01. Rater secret keys are 32 bytes of 0x01 (bank) and 0x02 (court); the link secret is drawn from ChaCha20 seeded with 32 bytes of 0x03; the bank's issuance uses seed 0x04, the court's 0x05, the presentation 0x07; the request nonce is 32 bytes of 0x06. The hidden values are liquidity 12000, defaults 0, expiry 2027-12-31.",
@@ -106,7 +108,28 @@ fn consulate() -> Value {
         "request_digest": hex::encode(request.digest()),
         "request_json": serde_json::to_value(&request).unwrap(),
         "presentation": hex::encode(presentation.to_bytes()),
+        "court_epoch_list": hex::encode(list.to_bytes()),
+        "court_epoch_list_digest": hex::encode(list.digest()),
     })
+}
+
+/// The court's epoch list for the consulate vector: epoch 1, current on
+/// 2027-03-01 (UTC), base 4, holding the court credential's digest and 20
+/// other digests (random points from seed 0x08).
+fn court_list(court: &RaterSigningKey, schema: &Schema, held: &HeldCredential) -> EpochList {
+    use curve25519_dalek::ristretto::RistrettoPoint;
+    let mut rng = seeded(8);
+    let mut digests: Vec<_> = (0..20)
+        .map(|_| RistrettoPoint::random(&mut rng).compress())
+        .collect();
+    digests.push(*held.digest().unwrap().point());
+    let day = Date::parse("2027-03-01").unwrap().days() * 86_400;
+    let window = EpochWindow {
+        epoch: 1,
+        not_before: day,
+        not_after: day + 86_400,
+    };
+    EpochList::sign(court, schema, window, 4, &digests).unwrap()
 }
 
 fn path(name: &str) -> PathBuf {
@@ -165,6 +188,23 @@ fn stored_vector_verifies() {
         stored["bank_digest"]
     );
     digest.verify_signature(&cred, &bank).unwrap();
+    // The court's list holds the court credential's digest.
+    let list = EpochList::from_bytes(&bytes(&stored, "court_epoch_list")).unwrap();
+    assert_eq!(
+        hex::encode(list.digest()),
+        stored["court_epoch_list_digest"]
+    );
+    let court_schema = Schema::from_bytes(&bytes(&stored, "court_schema")).unwrap();
+    let court = RaterPublicKey::from_bytes(&bytes(&stored, "court_public_key").try_into().unwrap())
+        .unwrap();
+    list.verify(&court, &court_schema).unwrap();
+    let court_digest: [u8; 32] = bytes(&stored, "court_digest").try_into().unwrap();
+    assert!(list
+        .position(&curve25519_dalek::ristretto::CompressedRistretto(
+            court_digest
+        ))
+        .is_some());
+    assert_eq!(list.len(), 21);
 }
 
 /// Builds the predicates vector: every predicate form, two trusted keys for one

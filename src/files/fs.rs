@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
@@ -214,4 +215,58 @@ mod tests {
         expected.sort();
         assert_eq!(left, expected);
     }
+}
+
+/// Why [`lock_current`] could not take a lock.
+#[derive(Debug)]
+pub(crate) enum LockError {
+    /// Another process held the lock for the whole wait.
+    Busy,
+    /// The file could not be opened or locked.
+    Io(io::Error),
+}
+
+/// Takes the exclusive lock of the file at `path`, waiting up to `wait`,
+/// and returns the locked file, open for reading.
+///
+/// The lock is the file's own (`flock` on Unix). A save replaces the file by
+/// a rename, so a lock taken on the file a save replaced is worthless: after
+/// locking, the file at `path` must still be the one locked, else the lock is
+/// taken again on the new file. A save locks its new file before the rename
+/// ([`write_atomic_file`] with `lock`).
+pub(crate) fn lock_current(path: &Path, wait: Duration) -> Result<File, LockError> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let file = File::open(path).map_err(LockError::Io)?;
+        loop {
+            match fs4::FileExt::try_lock(&file) {
+                Ok(()) => break,
+                Err(fs4::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(fs4::TryLockError::WouldBlock) => return Err(LockError::Busy),
+                Err(fs4::TryLockError::Error(e)) => return Err(LockError::Io(e)),
+            }
+        }
+        if is_current(&file, path).map_err(LockError::Io)? {
+            return Ok(file);
+        }
+        if Instant::now() >= deadline {
+            return Err(LockError::Busy);
+        }
+    }
+}
+
+/// Whether `file` is the file now at `path`.
+#[cfg(unix)]
+fn is_current(file: &File, path: &Path) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let (open, now) = (file.metadata()?, std::fs::metadata(path)?);
+    Ok(open.dev() == now.dev() && open.ino() == now.ino())
+}
+/// Whether `file` is the file now at `path`: elsewhere a file that is open
+/// cannot be replaced, so it is.
+#[cfg(not(unix))]
+fn is_current(_file: &File, _path: &Path) -> io::Result<bool> {
+    Ok(true)
 }

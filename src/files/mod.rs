@@ -17,14 +17,23 @@ use zeroize::Zeroizing;
 use crate::errors::DecodeError;
 
 #[cfg(feature = "files")]
-mod fs;
+pub(crate) mod fs;
 mod rater;
+mod records;
 
 #[cfg(feature = "files")]
-pub use fs::{read, sync_dir, write_atomic, Replace};
+pub(crate) use fs::{
+    lock_current, remove_temporary_files, write_atomic_file, write_error, LockError,
+};
 #[cfg(feature = "files")]
-pub(crate) use fs::{remove_temporary_files, write_atomic_file, write_error};
+pub use fs::{read, sync_dir, write_atomic, Replace};
 pub use rater::{IssuedCredentialsFile, RaterKeyFile};
+#[cfg(feature = "files")]
+pub use records::IssuanceRecordsFile;
+pub use records::{
+    check_subject, IssuanceRecord, IssuanceRecords, PublishedList, RecordsError, Revoke,
+    MAX_SUBJECT_LEN,
+};
 
 /// The largest file the library reads (64 MiB).
 pub const MAX_FILE_LEN: u64 = 64 << 20;
@@ -81,6 +90,17 @@ pub enum FileError {
         field: FieldName,
         /// What is wrong with it.
         error: DecodeError,
+    },
+    /// Another command held the file's lock for the whole wait.
+    #[error("{} is in use by another command; try again", .0.display())]
+    Locked(PathBuf),
+    /// Issuance records refuse a change.
+    #[error("{}: {error}", path.display())]
+    Records {
+        /// The file.
+        path: PathBuf,
+        /// What they refuse.
+        error: RecordsError,
     },
     /// A value could not be encoded as JSON.
     #[error("cannot encode {what} as JSON")]

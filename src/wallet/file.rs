@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io;
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -73,50 +73,12 @@ impl Wallet {
 }
 
 /// Takes the exclusive lock of the wallet file at `path`, waiting up to
-/// `wait`, and returns the locked file, open for reading.
-///
-/// The lock is the file's own (`flock` on Unix). A save replaces the file by
-/// a rename, so a lock taken on the file a save replaced is worthless: after
-/// locking, the file at `path` must still be the one locked, else the lock is
-/// taken again on the new file. A save locks its new file before the rename.
+/// `wait` ([`files::lock_current`]).
 fn lock(path: &Path, wait: Duration) -> Result<File, WalletError> {
-    let deadline = Instant::now() + wait;
-    loop {
-        let file = File::open(path).map_err(|e| io_error(path, &e))?;
-        loop {
-            match fs4::FileExt::try_lock(&file) {
-                Ok(()) => break,
-                Err(fs4::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                Err(fs4::TryLockError::WouldBlock) => {
-                    return Err(WalletError::Locked(path.to_owned()))
-                }
-                Err(fs4::TryLockError::Error(e)) => return Err(io_error(path, &e)),
-            }
-        }
-        if is_current(&file, path).map_err(|e| io_error(path, &e))? {
-            return Ok(file);
-        }
-        if Instant::now() >= deadline {
-            return Err(WalletError::Locked(path.to_owned()));
-        }
-    }
-}
-
-/// Whether `file` is the file now at `path`.
-#[cfg(unix)]
-fn is_current(file: &File, path: &Path) -> io::Result<bool> {
-    use std::os::unix::fs::MetadataExt;
-    let (open, now) = (file.metadata()?, std::fs::metadata(path)?);
-    Ok(open.dev() == now.dev() && open.ino() == now.ino())
-}
-
-/// Whether `file` is the file now at `path`: elsewhere a file that is open
-/// cannot be replaced, so it is.
-#[cfg(not(unix))]
-fn is_current(_file: &File, _path: &Path) -> io::Result<bool> {
-    Ok(true)
+    files::lock_current(path, wait).map_err(|e| match e {
+        files::LockError::Busy => WalletError::Locked(path.to_owned()),
+        files::LockError::Io(e) => io_error(path, &e),
+    })
 }
 
 /// A wallet file held open under an exclusive lock (spec/wallet.md §3), so

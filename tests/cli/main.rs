@@ -5,6 +5,7 @@
 #![cfg(feature = "cli")]
 
 mod bad_input;
+mod lists;
 mod support;
 mod verifier;
 mod walkthrough;

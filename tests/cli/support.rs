@@ -81,7 +81,7 @@ const BANK_SCHEMA: &str = r#"{"id":"bank","version":1,"attributes":[
 pub const BANK_SCHEMA_V2: &str = r#"{"id":"bank","version":2,"attributes":[
   {"name":"liquidity_eur","type":"uint","max":1000000000,"category":"financial"},
   {"name":"valid_until","type":"date","category":"validity"}]}"#;
-const COURT_SCHEMA: &str = r#"{"id":"court","version":1,"attributes":[
+pub const COURT_SCHEMA: &str = r#"{"id":"court","version":1,"attributes":[
   {"name":"outstanding_defaults","type":"uint","max":255,"category":"judicial"},
   {"name":"valid_until","type":"date","category":"validity"}]}"#;
 

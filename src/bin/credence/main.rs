@@ -79,6 +79,62 @@ enum RaterCommand {
         /// Write the credentials here (mode 0600) instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// The issuance records to add this issuance to (created when
+        /// missing; default: the key file's path with `.records.json`).
+        #[arg(long, value_name = "RECORDS.json")]
+        records: Option<PathBuf>,
+        /// Your own label for the subject (a case or customer number), to
+        /// revoke by later.
+        #[arg(long, value_name = "LABEL")]
+        subject: Option<String>,
+    },
+    /// Sign the epoch list of the credentials issued and not revoked, valid on
+    /// its first day, and print its summary.
+    PublishList {
+        /// The rater's key file.
+        #[arg(long, value_name = "RATER.key")]
+        key: PathBuf,
+        /// The issuance records (default: the key file's path with
+        /// `.records.json`).
+        #[arg(long, value_name = "RECORDS.json")]
+        records: Option<PathBuf>,
+        /// The epoch number (default: one after the last published).
+        #[arg(long, value_name = "N")]
+        epoch: Option<u64>,
+        /// The first day the list is current, from 00:00 UTC (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = date)]
+        from: Option<Date>,
+        /// How many days the list is current.
+        #[arg(long, default_value_t = 1, value_name = "DAYS")]
+        days: u64,
+        /// The base of the membership proofs over the list (2 to 16; 4 gives
+        /// the smallest proofs, 16 the fastest proving).
+        #[arg(long, default_value_t = 4, value_name = "N")]
+        base: usize,
+        /// The list file to write (binary, replaced if it exists).
+        #[arg(long, value_name = "LIST")]
+        out: PathBuf,
+    },
+    /// Revoke issuances: they are left out of every later epoch list.
+    Revoke {
+        /// The rater's key file.
+        #[arg(long, value_name = "RATER.key")]
+        key: PathBuf,
+        /// The issuance records (default: the key file's path with
+        /// `.records.json`).
+        #[arg(long, value_name = "RECORDS.json")]
+        records: Option<PathBuf>,
+        /// Revoke every issuance recorded with this subject label.
+        #[arg(
+            long,
+            value_name = "LABEL",
+            conflicts_with = "digest",
+            required_unless_present = "digest"
+        )]
+        subject: Option<String>,
+        /// Revoke the issuance of the credential with this digest (base64url).
+        #[arg(long, value_name = "DIGEST")]
+        digest: Option<String>,
     },
 }
 
@@ -221,7 +277,38 @@ fn run(cli: Cli) -> Outcome {
             valid_until,
             batch,
             out,
-        }) => rater::issue(&key, &request, &set, valid_until, batch, out.as_deref()),
+            records,
+            subject,
+        }) => rater::issue(
+            &key,
+            &request,
+            &set,
+            valid_until,
+            batch,
+            out.as_deref(),
+            records.as_deref(),
+            subject.as_deref(),
+        ),
+        Role::Rater(RaterCommand::PublishList {
+            key,
+            records,
+            epoch,
+            from,
+            days,
+            base,
+            out,
+        }) => rater::publish_list(&key, records.as_deref(), epoch, from, days, base, &out),
+        Role::Rater(RaterCommand::Revoke {
+            key,
+            records,
+            subject,
+            digest,
+        }) => rater::revoke(
+            &key,
+            records.as_deref(),
+            subject.as_deref(),
+            digest.as_deref(),
+        ),
         Role::Wallet(WalletCommand::Init {
             wallet,
             min_interval,
