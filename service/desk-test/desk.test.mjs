@@ -1,5 +1,7 @@
 // The verifier's desk in headless Chromium: a person at the desk creates a
-// request, a wallet answers it, and the verdict appears on the page.
+// request, a wallet answers it, and the verdict appears on the page. The
+// service runs without the WebAssembly package (wallet.test.mjs runs the
+// wallet page).
 //
 // Run by service/tests/desk_chromium.rs, which starts the service and gives:
 //   DESK_URL        the service's base URL (http://127.0.0.1:PORT)
@@ -110,6 +112,15 @@ test('the page comes from the service alone, under a strict content security pol
   assert.equal(await page.locator('#verdict[aria-live]').count(), 1);
 });
 
+test('without the WebAssembly package the wallet page answers 503, saying why', async () => {
+  const response = await fetch(`${base}/wallet`);
+  assert.equal(response.status, 503);
+  const body = await response.json();
+  assert.equal(body.error, 'wallet_unavailable');
+  assert.match(body.message, /wasm\/build\.sh/);
+  assert.equal((await fetch(`${base}/wallet/pkg/credence_wasm_bg.wasm`)).status, 503);
+});
+
 test('a token the backend refuses, and a policy it cannot parse, are shown on the page', async () => {
   await setToken('not-the-token');
   await page.getByLabel('Policy', { exact: true }).selectOption({ label: 'Consulate: proof of financial liquidity' });
@@ -144,6 +155,8 @@ test('the consulate asks, the wallet answers, and the satisfied verdict appears'
   assert.ok(await page.getByRole('alert').isHidden());
   await page.locator('#qr svg').waitFor();
   assert.equal(await page.locator('#status').getAttribute('data-status'), 'pending');
+  // No wallet page here, so no link to one.
+  assert.ok(await page.locator('#wallet-line').isHidden());
 
   savedPresentation = join(artifacts, 'satisfied.presentation.json');
   const answer = await walletRun('answer', satisfiedUri, '--save', savedPresentation, '--expect', '200');

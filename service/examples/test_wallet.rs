@@ -14,6 +14,12 @@
 //!     presentation that does not satisfy the request (request_mismatch)
 //! test_wallet post REQUEST_URI FILE [--expect STATUS]
 //!     posts a saved presentation again (a replay)
+//! test_wallet issue SCHEMA ISSUANCE_REQUEST_FILE [--count N]
+//!                   [--liquidity EUR] [--defaults N]
+//!     prints the credentials the World rater of SCHEMA (bank, court or
+//!     social) issues in answer to a wallet's issuance request, with the
+//!     values `answer` proves with, valid until 2027-12-31 (the issued
+//!     credentials' JSON, spec/wallet.md §7, for a browser wallet to add)
 //! ```
 //!
 //! Only `http://` links are followed (the service sits behind a TLS proxy in
@@ -27,7 +33,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use credence::fixtures::World;
+use credence::files::IssuedCredentialsFile;
+use credence::fixtures::{date, World, UNTIL};
+use credence::rater::IssuanceRequest;
 use credence::{Presentation, ProofRequest, RaterDescriptor};
 
 type Error = Box<dyn std::error::Error>;
@@ -59,6 +67,7 @@ fn run(args: &[String]) -> Result<bool, Error> {
             "--other-request" => options.other_request = true,
             "--save" => options.save = Some(PathBuf::from(value()?)),
             "--expect" => options.expect = Some(value()?.parse()?),
+            "--count" => options.count = value()?.parse()?,
             s if s.starts_with("--") => return Err(format!("unknown option {s}").into()),
             _ => positional.push(arg.as_str()),
         }
@@ -73,8 +82,13 @@ fn run(args: &[String]) -> Result<bool, Error> {
             let presentation = std::fs::read(file)?;
             post(uri, &presentation, &options)
         }
+        ("issue", [schema, file]) => {
+            issue(schema, Path::new(file), &options)?;
+            Ok(true)
+        }
         _ => Err(
-            "usage: test_wallet raters DIR | answer REQUEST_URI [options] | post REQUEST_URI FILE"
+            "usage: test_wallet raters DIR | answer REQUEST_URI [options] | post REQUEST_URI FILE \
+             | issue SCHEMA ISSUANCE_REQUEST_FILE [options]"
                 .into(),
         ),
     }
@@ -86,6 +100,7 @@ struct Options {
     other_request: bool,
     save: Option<PathBuf>,
     expect: Option<u16>,
+    count: usize,
 }
 
 impl Default for Options {
@@ -96,6 +111,7 @@ impl Default for Options {
             other_request: false,
             save: None,
             expect: None,
+            count: 1,
         }
     }
 }
@@ -110,6 +126,50 @@ fn write_raters(dir: &Path) -> Result<(), Error> {
         std::fs::write(&path, serde_json::to_vec_pretty(&descriptor)?)?;
         println!("{}", path.display());
     }
+    Ok(())
+}
+
+/// Issues `options.count` credentials of the World rater of `schema` in
+/// answer to the issuance request in `file`, with the values of
+/// `World::subject`, and prints them.
+fn issue(schema: &str, file: &Path, options: &Options) -> Result<(), Error> {
+    let w = World::new();
+    let until = date(UNTIL).days();
+    let (rater, values): (_, Vec<(&str, u64)>) = match schema {
+        "bank" => (
+            &w.bank,
+            vec![
+                ("liquidity_eur", options.liquidity),
+                ("on_time_payments", 30),
+                ("late_payments", 5),
+                ("account_digest", 0xdead_beef_cafe_f00d),
+                ("valid_until", until),
+            ],
+        ),
+        "court" => (
+            &w.court,
+            vec![
+                ("outstanding_defaults", options.defaults),
+                ("valid_until", until),
+            ],
+        ),
+        "social" => (
+            &w.social,
+            vec![
+                ("websites_flagged", 17),
+                ("contacts_score", 640),
+                ("valid_until", until),
+            ],
+        ),
+        other => return Err(format!("no World rater for schema `{other}`").into()),
+    };
+    let request: IssuanceRequest = serde_json::from_slice(&std::fs::read(file)?)?;
+    let credentials = rater
+        .key
+        .issue(&rater.schema, &request, &values, options.count)?;
+    let out = IssuedCredentialsFile { credentials }.to_json()?;
+    std::io::stdout().write_all(&out)?;
+    println!();
     Ok(())
 }
 

@@ -132,6 +132,12 @@ pub struct Config {
     pub max_wait: Duration,
     /// How long a request may take before it is answered 408.
     pub request_timeout: Duration,
+    /// The directory of the WebAssembly package's web build that the
+    /// wallet page (`/wallet`) loads. `None`:
+    /// [`DEFAULT_PKG_DIR`](crate::wallet_page::DEFAULT_PKG_DIR) when it
+    /// holds the package, else the wallet page answers 503. A directory
+    /// named here must hold it, or the service does not start.
+    pub wallet_pkg: Option<PathBuf>,
 }
 
 /// Why the configuration is unusable.
@@ -201,6 +207,7 @@ struct Raw {
     purge_interval_seconds: Option<u64>,
     max_wait_seconds: Option<u64>,
     request_timeout_seconds: Option<u64>,
+    wallet_pkg: Option<PathBuf>,
 }
 
 /// How an environment variable's value is read.
@@ -213,7 +220,7 @@ enum Kind {
 }
 
 /// Every key, with how its environment variable is read.
-const KEYS: [(&str, Kind); 21] = [
+const KEYS: [(&str, Kind); 22] = [
     ("listen", Kind::Str),
     ("public_url", Kind::Str),
     ("store", Kind::Str),
@@ -235,6 +242,7 @@ const KEYS: [(&str, Kind); 21] = [
     ("purge_interval_seconds", Kind::Int),
     ("max_wait_seconds", Kind::Int),
     ("request_timeout_seconds", Kind::Int),
+    ("wallet_pkg", Kind::Str),
 ];
 
 /// The default listen address.
@@ -297,6 +305,7 @@ impl Config {
             purge_interval: Duration::from_secs(60),
             max_wait: Duration::from_secs(30),
             request_timeout: Duration::from_secs(60),
+            wallet_pkg: None,
         }
     }
 
@@ -544,6 +553,7 @@ impl Config {
             purge_interval,
             max_wait,
             request_timeout,
+            wallet_pkg: raw.wallet_pkg,
         })
     }
 }

@@ -104,6 +104,17 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
     }
 
+    /// 503: the service runs without the wallet page's WebAssembly package.
+    pub fn wallet_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "wallet_unavailable",
+            "the wallet page is not served here: the service was started without the \
+             WebAssembly package (build it with wasm/build.sh; see wallet_pkg in the \
+             configuration)",
+        )
+    }
+
     /// 500: something that should not happen; the cause goes to the log.
     pub fn internal() -> Self {
         Self::new(

@@ -13,6 +13,8 @@
 //!   §8.4, §8.5), and [`PgNonceStore`] on a PostgreSQL server that several
 //!   instances share (spec/wallet.md §8.6).
 //! - [`Config`]: a TOML file overridden by `CREDENCE_VERIFIER_*` variables.
+//! - [`desk`] and [`wallet_page`]: the pages a verifier's desk and a
+//!   subject's browser serve from the service.
 //!
 //! # Example
 //! ```
@@ -42,6 +44,7 @@ mod postgres;
 mod sqlite;
 mod store;
 mod wait;
+pub mod wallet_page;
 
 pub use app::{open_store, App, StartError};
 pub use config::{Config, ConfigError, Secret, StoreUrl, CONFIG_ENV, ENV_PREFIX};

@@ -77,6 +77,7 @@ fn a_file_is_read_and_the_environment_overrides_it() {
     assert_eq!(c.lifetime, Duration::from_secs(300));
     assert_eq!(c.batch_window, Duration::from_millis(5));
     assert_eq!(c.batch_size, 32);
+    assert_eq!(c.wallet_pkg, None);
     assert!(!format!("{c:?}").contains("0123456789abcdef-token"));
 
     let token = dir.path().join("token");
@@ -93,9 +94,11 @@ fn a_file_is_read_and_the_environment_overrides_it() {
                 dir.path().join("bank.json").to_str().unwrap(),
             ),
             ("CREDENCE_VERIFIER_CONFIG", "ignored.toml"),
+            ("CREDENCE_VERIFIER_WALLET_PKG", "/srv/credence/pkg/web"),
         ]),
     )
     .unwrap();
+    assert_eq!(c.wallet_pkg, Some("/srv/credence/pkg/web".into()));
     assert_eq!(c.listen.to_string(), "0.0.0.0:8443");
     assert_eq!(c.batch_size, 1);
     assert_eq!(c.token.expose(), b"from-a-file-0123456789");
@@ -243,6 +246,14 @@ async fn the_store_and_the_verifier_id_are_checked_at_start() {
         App::new(bad, store.clone()),
         Err(StartError::Verifier(_))
     ));
+    // A wallet package directory that does not hold the package.
+    let mut no_package = c.clone();
+    no_package.wallet_pkg = Some(dir.path().to_owned());
+    let Err(e) = App::new(no_package, store.clone()) else {
+        panic!("a service started without the wallet package it was given")
+    };
+    assert!(matches!(e, StartError::WalletPackage(_)), "{e}");
+    assert!(e.to_string().contains("wallet_pkg"), "{e}");
     let app = App::new(c, store).unwrap();
     app.shutdown().await;
 }

@@ -1,25 +1,39 @@
-//! The verifier's desk in headless Chromium (Debian's `chromium`, driven by
-//! Playwright from `service/desk-test/`): a person at the desk creates a
-//! request, the test wallet answers it, and the verdict appears on the page;
-//! a replay and a presentation for another request are refused.
+//! The verifier's desk and the browser wallet in headless Chromium (Debian's
+//! `chromium`, driven by Playwright from `service/desk-test/`):
 //!
-//! Runs when `CREDENCE_TEST_CHROMIUM=1` (`.ci/run` sets it after installing
-//! chromium and running `npm ci` in `service/desk-test/`); says it was
-//! skipped otherwise, and fails when `CI` is set. The screenshots go to
-//! `CREDENCE_DESK_ARTIFACTS`, by default `<target dir>/desk-test/`, beside
-//! the service's log.
+//! - `desk.test.mjs`: a person at the desk creates a request, the test wallet
+//!   (a native program) answers it, and the verdict appears on the page; a
+//!   replay and a presentation for another request are refused. The service
+//!   runs without the WebAssembly package: its wallet page answers 503.
+//! - `wallet.test.mjs`: the wallet page, in a browser context of its own,
+//!   takes credentials from the fixtures' raters through its import boxes,
+//!   opens the desk's request link, shows the consent summary, proves in
+//!   WebAssembly and posts; the desk shows the verdict. A policy the wallet
+//!   cannot meet, a declined request and replays are refused, and nothing
+//!   is posted that should not be. It needs the package's web build
+//!   (`wasm/pkg/web`, made by `wasm/build.sh`).
+//!
+//! Each runs when `CREDENCE_TEST_CHROMIUM=1` (`.ci/run` sets it after
+//! installing chromium, building the package and running `npm ci` in
+//! `service/desk-test/`); says it was skipped otherwise, and fails when `CI`
+//! is set. The screenshots go to `CREDENCE_DESK_ARTIFACTS`, by default
+//! `<target dir>/desk-test/`, beside the services' logs.
 //!
 //! The service under test is the `credence-verifier` binary, started on
-//! 127.0.0.1 with a temporary SQLite store and a configuration that trusts
-//! the fixtures' raters.
+//! 127.0.0.1 in a temporary directory, with an SQLite store there and a
+//! configuration that trusts the fixtures' raters.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "desk-test-token-5f0c2a9e";
+
+/// One browser at a time: the tests share the machine's cores with builds.
+static BROWSER: Mutex<()> = Mutex::new(());
 
 /// Written straight to the terminal, past the test harness's capture.
 fn say(line: &str) {
@@ -105,9 +119,17 @@ fn toml_string(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// Starts `bin` on a free port of 127.0.0.1 with a store in `dir`, trusting
-/// the descriptors `raters`; its log goes to `log`.
-fn start_service(bin: &str, dir: &Path, raters: &[PathBuf], log: &Path) -> (Service, SocketAddr) {
+/// Starts `bin` on a free port of 127.0.0.1 in `dir` (its working
+/// directory, where it finds no WebAssembly package of its own), with a
+/// store there, trusting the descriptors `raters`, with the configuration's
+/// `extra` lines; its log goes to `log`.
+fn start_service(
+    bin: &str,
+    dir: &Path,
+    raters: &[PathBuf],
+    extra: &str,
+    log: &Path,
+) -> (Service, SocketAddr) {
     let addr = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -118,7 +140,7 @@ fn start_service(bin: &str, dir: &Path, raters: &[PathBuf], log: &Path) -> (Serv
         .collect();
     let config = format!(
         "listen = \"{addr}\"\npublic_url = \"http://{addr}\"\nstore = {}\ntoken = {}\n\
-         verifier_id = \"consulate.example\"\ntrusted_raters = [{}]\n",
+         verifier_id = \"consulate.example\"\ntrusted_raters = [{}]\n{extra}",
         toml_string(&format!(
             "sqlite://{}",
             dir.join("verifier.sqlite").display()
@@ -131,6 +153,7 @@ fn start_service(bin: &str, dir: &Path, raters: &[PathBuf], log: &Path) -> (Serv
     let child = Command::new(bin)
         .arg("--config")
         .arg(&config_path)
+        .current_dir(dir)
         .env_remove("CREDENCE_VERIFIER_CONFIG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -166,65 +189,135 @@ fn healthy(addr: SocketAddr) -> bool {
         && answer.starts_with("HTTP/1.1 200")
 }
 
+/// What both browser tests need: the browser, the artifacts' folder, the
+/// test wallet, and the fixtures' raters' descriptors in a temporary folder.
+struct Setup {
+    chromium: PathBuf,
+    artifacts: PathBuf,
+    wallet: PathBuf,
+    tmp: tempfile::TempDir,
+    raters: PathBuf,
+}
+
+impl Setup {
+    /// The setup, or `None` when the test cannot run here (it then says why;
+    /// under `CI` it fails). `also` names what else the test needs, if it is
+    /// missing.
+    fn new(also: Option<String>) -> Option<Self> {
+        let chromium =
+            PathBuf::from(std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()));
+        if let Some(why) = missing(&chromium).or(also) {
+            if std::env::var_os("CI").is_some() {
+                panic!("the browser tests must run in CI: {why}");
+            }
+            say(&format!("skipped: {why}"));
+            return None;
+        }
+        let artifacts = std::env::var_os("CREDENCE_DESK_ARTIFACTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| target_dir().join("desk-test"));
+        std::fs::create_dir_all(&artifacts).unwrap();
+        let wallet = build_test_wallet();
+        let tmp = tempfile::tempdir().unwrap();
+        let raters = tmp.path().join("raters");
+        let status = Command::new(&wallet)
+            .arg("raters")
+            .arg(&raters)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "test_wallet raters");
+        Some(Setup {
+            chromium,
+            artifacts,
+            wallet,
+            tmp,
+            raters,
+        })
+    }
+
+    fn descriptors(&self) -> Vec<PathBuf> {
+        ["bank", "court", "social"]
+            .iter()
+            .map(|id| self.raters.join(format!("{id}.pub.json")))
+            .collect()
+    }
+
+    /// Runs `script` (in `service/desk-test/`) against the service at
+    /// `addr`, whose log is `log`, and checks that it passed and that the
+    /// token never reached the log.
+    fn run_node(&self, script: &str, addr: SocketAddr, log: &Path) {
+        let out = Command::new("node")
+            .args(["--test", "--test-reporter=spec", script])
+            .current_dir(service_dir().join("desk-test"))
+            .env("DESK_URL", format!("http://{addr}"))
+            .env("DESK_TOKEN", TOKEN)
+            .env("DESK_WALLET", &self.wallet)
+            .env("DESK_RATERS", &self.raters)
+            .env("DESK_ARTIFACTS", &self.artifacts)
+            .env("CHROMIUM", &self.chromium)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        println!("{stdout}");
+        println!("{}", String::from_utf8_lossy(&out.stderr));
+        for line in stdout
+            .lines()
+            .filter(|l| l.trim_start().starts_with("screenshot: "))
+        {
+            say(&format!("{script}: {}", line.trim()));
+        }
+        assert!(out.status.success(), "{script} in Chromium failed");
+        if let Ok(log) = std::fs::read_to_string(log) {
+            assert!(!log.contains(TOKEN), "the token is in the service's log");
+        }
+    }
+}
+
 #[test]
 fn the_desk_shows_a_request_and_its_verdict_in_chromium() {
-    let chromium = PathBuf::from(std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into()));
-    if let Some(why) = missing(&chromium) {
-        if std::env::var_os("CI").is_some() {
-            panic!("the desk test must run in CI: {why}");
-        }
-        say(&format!("skipped: {why}"));
+    let Some(setup) = Setup::new(None) else {
         return;
-    }
-    let artifacts = std::env::var_os("CREDENCE_DESK_ARTIFACTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| target_dir().join("desk-test"));
-    std::fs::create_dir_all(&artifacts).unwrap();
-
-    let wallet = build_test_wallet();
-    let tmp = tempfile::tempdir().unwrap();
-    let raters = tmp.path().join("raters");
-    let status = Command::new(&wallet)
-        .arg("raters")
-        .arg(&raters)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "test_wallet raters");
-    let raters: Vec<PathBuf> = ["bank", "court", "social"]
-        .iter()
-        .map(|id| raters.join(format!("{id}.pub.json")))
-        .collect();
-    let log = artifacts.join("service.log");
+    };
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let log = setup.artifacts.join("service.log");
     let (_service, addr) = start_service(
         env!("CARGO_BIN_EXE_credence-verifier"),
-        tmp.path(),
-        &raters,
+        setup.tmp.path(),
+        &setup.descriptors(),
+        "",
         &log,
     );
+    setup.run_node("desk.test.mjs", addr, &log);
+}
 
-    let out = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "desk.test.mjs"])
-        .current_dir(service_dir().join("desk-test"))
-        .env("DESK_URL", format!("http://{addr}"))
-        .env("DESK_TOKEN", TOKEN)
-        .env("DESK_WALLET", &wallet)
-        .env("DESK_ARTIFACTS", &artifacts)
-        .env("CHROMIUM", &chromium)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    println!("{}", String::from_utf8_lossy(&out.stderr));
-    for line in stdout
-        .lines()
-        .filter(|l| l.trim_start().starts_with("screenshot: "))
-    {
-        say(&format!("desk test {}", line.trim()));
-    }
-    assert!(out.status.success(), "the desk test in Chromium failed");
-    if let Ok(log) = std::fs::read_to_string(&log) {
-        assert!(!log.contains(TOKEN), "the token is in the service's log");
-    }
+/// The WebAssembly package's web build, as `wasm/build.sh` makes it.
+fn wasm_pkg_web() -> PathBuf {
+    service_dir().join("../wasm/pkg/web")
+}
+
+#[test]
+fn the_wallet_page_answers_the_desk_in_chromium() {
+    let pkg = wasm_pkg_web();
+    let absent = ["credence_wasm.js", "credence_wasm_bg.wasm"]
+        .iter()
+        .any(|f| !pkg.join(f).exists())
+        .then(|| "wasm/pkg/web is missing (build the package: bash wasm/build.sh)".to_owned());
+    let Some(setup) = Setup::new(absent) else {
+        return;
+    };
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let log = setup.artifacts.join("wallet-service.log");
+    let (_service, addr) = start_service(
+        env!("CARGO_BIN_EXE_credence-verifier"),
+        setup.tmp.path(),
+        &setup.descriptors(),
+        &format!(
+            "wallet_pkg = {}\n",
+            toml_string(&pkg.canonicalize().unwrap().display().to_string())
+        ),
+        &log,
+    );
+    setup.run_node("wallet.test.mjs", addr, &log);
 }

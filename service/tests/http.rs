@@ -16,7 +16,7 @@ use credence::fixtures::{date, World, UNTIL};
 use credence::wallet::Wallet;
 use credence::{Presentation, ProofRequest, RaterDescriptor};
 use credence_verifier::limits::{MAX_PRESENTATION_JSON_LEN, MAX_PRESENTATION_LEN};
-use credence_verifier::{open_store, App, Config, Secret, StoreUrl};
+use credence_verifier::{desk, open_store, wallet_page, App, Config, Secret, StoreUrl};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -959,6 +959,99 @@ async fn cors_is_allowed_on_wallet_routes_only() {
         )
         .await;
     assert!(!a.headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    s.app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wallet_page_needs_its_package_and_has_its_own_csp() {
+    // Without the WebAssembly package: 503 saying why, and no wallet link.
+    let s = Service::new();
+    for path in [
+        "/wallet",
+        "/wallet/wallet.js",
+        "/wallet/pkg/credence_wasm_bg.wasm",
+    ] {
+        let a = s.get(path).await;
+        assert_eq!(
+            (a.status, a.error()),
+            (StatusCode::SERVICE_UNAVAILABLE, "wallet_unavailable".into()),
+            "{path}"
+        );
+        assert!(a.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("wasm/build.sh"));
+    }
+    let tx = s.create_default().await;
+    assert!(tx.get("wallet_uri").is_none(), "{tx}");
+    s.app.shutdown().await;
+
+    // With a package (its files as wasm/build.sh names them).
+    let pkg = tempfile::tempdir().unwrap();
+    let module = b"\0asm\x01\0\0\0 a module".to_vec();
+    std::fs::write(pkg.path().join("credence_wasm.js"), "export default 1;").unwrap();
+    std::fs::write(pkg.path().join("credence_wasm_bg.wasm"), &module).unwrap();
+    std::fs::write(pkg.path().join("package.json"), "{}").unwrap();
+    let s = Service::with(|c| c.wallet_pkg = Some(pkg.path().into()));
+    for (path, content_type) in [
+        ("/wallet", "text/html; charset=utf-8"),
+        ("/wallet/wallet.js", "text/javascript; charset=utf-8"),
+        ("/wallet/wallet.css", "text/css; charset=utf-8"),
+        (
+            "/wallet/pkg/credence_wasm.js",
+            "text/javascript; charset=utf-8",
+        ),
+        ("/wallet/pkg/credence_wasm_bg.wasm", "application/wasm"),
+    ] {
+        let a = s.get(path).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert_eq!(a.headers[header::CONTENT_TYPE], content_type, "{path}");
+        assert_eq!(
+            a.headers[header::CONTENT_SECURITY_POLICY],
+            wallet_page::CONTENT_SECURITY_POLICY,
+            "{path}"
+        );
+        assert_eq!(a.headers["x-content-type-options"], "nosniff");
+        assert!(!a.headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    }
+    assert_eq!(
+        s.get("/wallet/pkg/credence_wasm_bg.wasm").await.body,
+        module
+    );
+    for path in [
+        "/wallet/pkg/package.json",
+        "/wallet/pkg/..%2Fpackage.json",
+        "/wallet/other.js",
+        "/wallet/pkg/a/b",
+    ] {
+        let a = s.get(path).await;
+        assert_eq!(
+            (a.status, a.error()),
+            (StatusCode::NOT_FOUND, "not_found".into()),
+            "{path}"
+        );
+    }
+    let a = s
+        .call(Request::post("/wallet").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+    // The desk keeps its stricter policy: no WebAssembly there.
+    let a = s.get("/desk").await;
+    assert_eq!(
+        a.headers[header::CONTENT_SECURITY_POLICY],
+        desk::CONTENT_SECURITY_POLICY
+    );
+    // A new request comes with the wallet page's link to it.
+    let tx = s.create_default().await;
+    let request_uri = tx["request_uri"].as_str().unwrap();
+    assert_eq!(
+        tx["wallet_uri"],
+        format!(
+            "https://verifier.example/wallet#request_uri=https%3A%2F%2Fverifier.example%2Fv1%2Frequests%2F{}",
+            tx["request_id"].as_str().unwrap()
+        )
+    );
+    assert!(request_uri.starts_with("https://verifier.example/v1/requests/"));
     s.app.shutdown().await;
 }
 

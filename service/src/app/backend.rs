@@ -74,7 +74,7 @@ pub(super) async fn create_transaction(
     inner.metrics.request_created();
     let request_id = b64(request.nonce());
     let request_uri = format!("{}/v1/requests/{request_id}", config.public_url);
-    let body = json!({
+    let mut body = json!({
         "transaction_id": b64(&transaction_id),
         "request_id": request_id,
         "response_uri": format!("{request_uri}/presentation"),
@@ -83,6 +83,9 @@ pub(super) async fn create_transaction(
         "request": request,
         "qr_svg": desk::qr_svg(&request_uri).ok(),
     });
+    if inner.wallet_package.is_some() {
+        body["wallet_uri"] = json!(wallet_page::link(&config.public_url, &request_uri));
+    }
     Ok(json_response(StatusCode::CREATED, &body))
 }
 

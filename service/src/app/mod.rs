@@ -41,6 +41,7 @@ use crate::error::ApiError;
 use crate::limits::{BACKEND_BODY_LIMIT, MAX_PRESENTATION_LEN};
 use crate::metrics::{Metrics, Outcome};
 use crate::wait::Notifier;
+use crate::wallet_page::{self, Package, PackageError};
 use crate::{PgNonceStore, SqliteNonceStore, Transaction, TransactionStore};
 
 mod backend;
@@ -48,7 +49,7 @@ mod ops;
 mod wallet;
 
 use backend::{cancel_transaction, create_transaction, transaction_status};
-use ops::{desk_file, healthz, metrics_text, readyz};
+use ops::{desk_file, healthz, metrics_text, readyz, wallet_file, wallet_package_file};
 use wallet::{get_request, post_presentation};
 
 /// How often a long poll re-reads the store, for changes made by another
@@ -74,6 +75,10 @@ pub enum StartError {
     /// The rate limit cannot be set up.
     #[error("invalid rate limit")]
     RateLimit,
+    /// The configuration names a directory for the wallet page's
+    /// WebAssembly package that does not hold it.
+    #[error("configuration key `wallet_pkg`: {0}")]
+    WalletPackage(#[from] PackageError),
 }
 
 /// Opens the store named by `url`: an SQLite file, or a PostgreSQL server
@@ -103,6 +108,8 @@ struct Inner {
     notifier: Arc<Notifier>,
     batcher: Batcher,
     governor: Arc<GovernorConfig<PeerIpKeyExtractor, NoOpMiddleware<QuantaInstant>>>,
+    /// The wallet page's WebAssembly package, when it is served.
+    wallet_package: Option<Package>,
 }
 
 /// The verifier service: a [`Verifier`] on a [`TransactionStore`], its
@@ -252,8 +259,23 @@ impl App {
     /// # Errors
     /// [`StartError::Verifier`] when the verifier id is not in its
     /// normalised form (spec §5.1); [`StartError::RateLimit`] for a rate
-    /// limit it cannot set up.
+    /// limit it cannot set up; [`StartError::WalletPackage`] when
+    /// [`Config::wallet_pkg`] names a directory without the WebAssembly
+    /// package.
     pub fn new(config: Config, store: Arc<dyn TransactionStore>) -> Result<Self, StartError> {
+        let wallet_package = match &config.wallet_pkg {
+            Some(dir) => Some(Package::load(dir)?),
+            None => match Package::load(std::path::Path::new(wallet_page::DEFAULT_PKG_DIR)) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::info!(
+                        reason = %e,
+                        "the wallet page is not served: no WebAssembly package"
+                    );
+                    None
+                }
+            },
+        };
         let verifier = Verifier::new(
             &config.verifier_id,
             config.trusted.clone(),
@@ -291,6 +313,7 @@ impl App {
             notifier,
             batcher,
             governor: Arc::new(governor),
+            wallet_package,
         });
         let janitor = tokio::spawn(janitor(Arc::clone(&inner), signal));
         Ok(App {
@@ -353,6 +376,9 @@ impl App {
         let ops = Router::new()
             .route(desk::PAGE_PATH, get(desk_file))
             .route("/desk/{file}", get(desk_file))
+            .route(wallet_page::PAGE_PATH, get(wallet_file))
+            .route("/wallet/{file}", get(wallet_file))
+            .route("/wallet/pkg/{file}", get(wallet_package_file))
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics_text))

@@ -392,6 +392,15 @@
       const link = $('request-link');
       link.href = created.request_uri;
       text(link, created.request_uri);
+      // The service's browser wallet, when it serves one.
+      const walletLink = $('wallet-link');
+      if (typeof created.wallet_uri === 'string') {
+        walletLink.href = created.wallet_uri;
+        $('wallet-line').hidden = false;
+      } else {
+        walletLink.removeAttribute('href');
+        $('wallet-line').hidden = true;
+      }
       text($('request-purpose'), body.purpose);
       setTime($('request-expires'), created.expires_at);
       text($('status'), STATUS_WORDS.pending);

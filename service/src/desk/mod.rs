@@ -20,7 +20,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// One of the desk's files.
+/// One of the files of a page the service serves (the desk, the wallet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Asset {
     /// Its path under the service's root.
