@@ -385,6 +385,9 @@ impl HeldCredential {
     pub fn digest(&self) -> Option<&CredentialDigest> {
         self.digest.as_ref().map(|d| &d.digest)
     }
+    pub(crate) fn digest_opening(&self) -> Option<&DigestOpening> {
+        self.digest.as_ref()
+    }
 
     /// Checks the openings against the commitments and the schema's bounds, and
     /// the rater's signatures on the credential and on its digest. (The

@@ -15,6 +15,14 @@ use crate::wire::caps;
 pub struct TrustedRater {
     pub(crate) schema: Schema,
     pub(crate) keys: Vec<RaterPublicKey>,
+    /// The digests of the epoch lists a credential of this schema is shown
+    /// against in the anonymous mode; empty for the fast mode.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "crate::wire::b64::digests"
+    )]
+    pub(crate) lists: Vec<[u8; 32]>,
 }
 
 impl TrustedRater {
@@ -24,9 +32,55 @@ impl TrustedRater {
     /// # Errors
     /// [`PolicyError::Invalid`] unless there are 1 to 8 keys (spec §3.3).
     pub fn new(schema: Schema, keys: Vec<RaterPublicKey>) -> Result<Self, PolicyError> {
-        let t = TrustedRater { schema, keys };
+        let t = TrustedRater {
+            schema,
+            keys,
+            lists: Vec::new(),
+        };
         t.validate()?;
         Ok(t)
+    }
+
+    /// Asks for the anonymous mode for this schema: a credential is shown as
+    /// a member of one of `lists` (1 to 4 epoch lists, each of a key this
+    /// entry trusts and of its schema), without anything a rater could match
+    /// to its records (spec §7.4). The lists' signatures are the caller's to
+    /// check ([`EpochList::verify`](crate::epoch::EpochList::verify)).
+    ///
+    /// # Errors
+    /// [`RequestError::ListCount`] otherwise.
+    pub fn anonymous(mut self, lists: &[&crate::epoch::EpochList]) -> Result<Self, PolicyError> {
+        self.lists = lists.iter().map(|l| l.digest()).collect();
+        for l in lists {
+            if !self.keys.iter().any(|k| k.key_id() == l.key_id())
+                || *l.schema_digest() != self.schema.digest()
+            {
+                return Err(RequestError::ListCount(self.schema.id().to_owned()).into());
+            }
+        }
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// The digests of the epoch lists of the anonymous mode; empty for the
+    /// fast mode.
+    pub fn lists(&self) -> &[[u8; 32]] {
+        &self.lists
+    }
+
+    /// The `index`-th list this entry names, if `lists` holds it signed by
+    /// one of the entry's keys for its schema.
+    pub(crate) fn list_in<'l>(
+        &self,
+        lists: &'l crate::epoch::EpochLists,
+        index: usize,
+    ) -> Option<&'l crate::epoch::EpochList> {
+        lists.find(self.lists.get(index)?, &self.keys, &self.schema.digest())
+    }
+
+    /// Whether credentials of this schema are shown in the anonymous mode.
+    pub fn is_anonymous(&self) -> bool {
+        !self.lists.is_empty()
     }
     /// The schema.
     pub fn schema(&self) -> &Schema {
@@ -40,6 +94,14 @@ impl TrustedRater {
     pub(crate) fn validate(&self) -> Result<(), PolicyError> {
         if self.keys.is_empty() || self.keys.len() > caps::KEYS_PER_SCHEMA {
             return Err(RequestError::KeyCount(self.schema.id().to_owned()).into());
+        }
+        let repeated = self
+            .lists
+            .iter()
+            .enumerate()
+            .any(|(i, d)| self.lists[..i].contains(d));
+        if self.lists.len() > caps::LISTS_PER_SCHEMA || repeated {
+            return Err(RequestError::ListCount(self.schema.id().to_owned()).into());
         }
         Ok(())
     }
@@ -147,6 +209,7 @@ impl RaterDescriptor {
                 None => out.push(TrustedRater {
                     schema: d.schema.clone(),
                     keys: vec![d.key],
+                    lists: Vec::new(),
                 }),
             }
         }

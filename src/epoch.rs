@@ -226,6 +226,17 @@ impl EpochList {
             .ok()
     }
 
+    /// This list's header, digest and signature over `other`'s entries: a
+    /// forgery for tests of what the membership proof alone catches.
+    #[cfg(test)]
+    pub(crate) fn with_entries_of(&self, other: &EpochList) -> EpochList {
+        EpochList {
+            entries: other.entries.clone(),
+            points: other.points.clone(),
+            ..self.clone()
+        }
+    }
+
     /// The canonical encoding (spec §3.11).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::header(tag::EPOCH_LIST);
@@ -300,6 +311,79 @@ impl EpochList {
             digest,
             signature,
         })
+    }
+}
+
+/// Epoch lists checked against the rater keys that signed them, found by
+/// their digests: what a verifier checks anonymous presentations against,
+/// and what a wallet proves membership in.
+#[derive(Clone, Debug, Default)]
+pub struct EpochLists {
+    lists: Vec<(std::sync::Arc<EpochList>, RaterPublicKey)>,
+}
+
+impl EpochLists {
+    /// No lists.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `list` after checking that `rater` signed it for `schema`
+    /// ([`EpochList::verify`]); a list already held is kept once.
+    ///
+    /// # Errors
+    /// As [`EpochList::verify`].
+    pub fn insert(
+        &mut self,
+        list: impl Into<std::sync::Arc<EpochList>>,
+        rater: &RaterPublicKey,
+        schema: &Schema,
+    ) -> Result<(), Error> {
+        let list = list.into();
+        list.verify(rater, schema)?;
+        if self.get(&list.digest()).is_none() {
+            self.lists.push((list, *rater));
+        }
+        Ok(())
+    }
+
+    /// The list with `digest`.
+    pub fn get(&self, digest: &[u8; 32]) -> Option<&EpochList> {
+        self.lists
+            .iter()
+            .find(|(l, _)| l.digest() == *digest)
+            .map(|(l, _)| &**l)
+    }
+
+    /// The number of lists.
+    pub fn len(&self) -> usize {
+        self.lists.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.lists.is_empty()
+    }
+
+    /// The lists, in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = &EpochList> {
+        self.lists.iter().map(|(l, _)| &**l)
+    }
+
+    /// The list with `digest`, if held and signed by one of `keys`
+    /// (compared whole) for the schema with `schema_digest`.
+    pub(crate) fn find(
+        &self,
+        digest: &[u8; 32],
+        keys: &[RaterPublicKey],
+        schema_digest: &[u8; 32],
+    ) -> Option<&EpochList> {
+        self.lists
+            .iter()
+            .find(|(l, k)| {
+                l.digest() == *digest && keys.contains(k) && l.schema_digest() == schema_digest
+            })
+            .map(|(l, _)| &**l)
     }
 }
 

@@ -260,6 +260,12 @@ pub enum RequestError {
     /// A trusted schema has no keys, or more than 8.
     #[error("schema `{0}` needs 1 to 8 trusted keys")]
     KeyCount(String),
+    /// A trusted schema names more than 4 epoch lists, one list twice, or a
+    /// list of another schema or of a key it does not trust.
+    #[error(
+        "schema `{0}`: the anonymous mode names 1 to 4 distinct epoch lists of its trusted keys"
+    )]
+    ListCount(String),
     /// Two rater descriptors give different schemas one id.
     #[error("two different schemas have the id `{0}`")]
     SchemaClash(String),
@@ -307,6 +313,28 @@ pub enum Error {
     /// schema, or its signature does not verify.
     #[error("epoch list rejected: {0}")]
     ListRejected(&'static str),
+    /// The request asks for the anonymous mode for a schema, and the wallet's
+    /// credential of it is in none of the epoch lists the request names:
+    /// revoked, or issued after the lists were signed.
+    #[error("the `{schema}` credential is not in the rater's epoch list the request names: it was revoked, or it is newer than the list")]
+    NotListed {
+        /// The schema id.
+        schema: String,
+    },
+    /// The request asks for the anonymous mode for a schema, and the prover
+    /// does not hold any of the epoch lists it names.
+    #[error("the epoch list of `{schema}` the request names is not available")]
+    ListUnavailable {
+        /// The schema id.
+        schema: String,
+    },
+    /// The request asks for the anonymous mode for a schema, and the
+    /// credential was issued without a digest.
+    #[error("the `{schema}` credential has no digest and cannot be shown anonymously: ask the rater to issue it again")]
+    NoDigest {
+        /// The schema id.
+        schema: String,
+    },
     /// The holder's values do not satisfy a predicate of the request.
     #[error("predicate {predicate} does not hold for the wallet's values: {description}")]
     PredicateNotMet {

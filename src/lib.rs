@@ -21,6 +21,7 @@ mod presentation;
 mod range;
 mod request;
 mod schema;
+mod shown;
 mod sigma;
 mod statement;
 mod transcript;
@@ -50,7 +51,7 @@ pub use errors::{
 };
 pub use keys::{KeyId, RaterPublicKey};
 pub use policy::{parse_policy, AttrRef, Comparison, Date, ParseError, Predicate, Term};
-pub use presentation::Presentation;
+pub use presentation::{AnonymousCredential, Presentation, Shown};
 pub use request::{ProofRequest, RequestBuilder};
 pub use schema::{Attribute, AttributeKind, Category, Schema, DATE_MAX};
 pub use statement::{AttributeUse, PredicateReport};

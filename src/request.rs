@@ -117,7 +117,17 @@ impl RequestBuilder {
     }
     /// Trusts `keys` to sign credentials of `schema`.
     pub fn trust(mut self, schema: Schema, keys: Vec<RaterPublicKey>) -> Self {
-        self.trusted.push(TrustedRater { schema, keys });
+        self.trusted.push(TrustedRater {
+            schema,
+            keys,
+            lists: Vec::new(),
+        });
+        self
+    }
+    /// Trusts `rater` as it is: in the anonymous mode when it names epoch
+    /// lists ([`TrustedRater::anonymous`]).
+    pub fn trust_rater(mut self, rater: TrustedRater) -> Self {
+        self.trusted.push(rater);
         self
     }
     /// Trusts the raters `descriptors` describe: one entry per schema id,
@@ -325,6 +335,10 @@ impl Encode for ProofRequest {
             for k in &t.keys {
                 w.fixed(&k.to_bytes());
             }
+            w.count(t.lists.len());
+            for d in &t.lists {
+                w.fixed(d);
+            }
         }
     }
 }
@@ -347,7 +361,13 @@ impl Decode for ProofRequest {
             let keys = (0..k)
                 .map(|_| RaterPublicKey::from_bytes(&r.array()?))
                 .collect::<Result<_, _>>()?;
-            trusted.push(TrustedRater { schema, keys });
+            let l = r.count("epoch lists", caps::LISTS_PER_SCHEMA)?;
+            let lists = (0..l).map(|_| r.array()).collect::<Result<_, _>>()?;
+            trusted.push(TrustedRater {
+                schema,
+                keys,
+                lists,
+            });
         }
         let req = ProofRequest {
             verifier_id,

@@ -25,6 +25,8 @@ pub(crate) enum Base {
     Value,
     /// `B_blinding`.
     Blinding,
+    /// The digest generator `G^D_i` of attribute slot `i` (spec §2).
+    Digest(usize),
 }
 
 impl Base {
@@ -33,16 +35,37 @@ impl Base {
         match self {
             Base::Value => pc.B,
             Base::Blinding => pc.B_blinding,
+            Base::Digest(i) => digest_gen(i),
         }
     }
 
-    /// `x·base` in constant time, from the generator's precomputed table.
+    /// `x·base` in constant time (from the generator's precomputed table for
+    /// `B` and `B_blinding`).
     fn mul_secret(self, x: &Scalar) -> RistrettoPoint {
         match self {
             Base::Value => RistrettoPoint::mul_base(x),
             Base::Blinding => generators::blinding_mul(x),
+            Base::Digest(i) => digest_gen(i) * x,
         }
     }
+
+    /// The code that binds the base in the statement (spec §6.1).
+    fn code(self) -> u8 {
+        match self {
+            Base::Value => 0,
+            Base::Blinding => 1,
+            // Slots are fewer than ATTRIBUTES = 64: the code fits.
+            Base::Digest(i) => 16 + i as u8,
+        }
+    }
+}
+
+/// `G^D_i`; relations are built from schemas, whose attribute count is
+/// capped at the number of digest generators.
+fn digest_gen(i: usize) -> RistrettoPoint {
+    let gens = generators::digest_gens();
+    debug_assert!(i < gens.len());
+    gens.get(i).copied().unwrap_or_default()
 }
 
 /// One relation `lhs = Σ x_j·base_j`; the verifier computes `lhs` itself.
@@ -60,8 +83,11 @@ pub(crate) fn holder_relation(h: Point, s_index: usize, rho_index: usize) -> Rel
     }
 }
 
-/// Cap on witnesses and relations of one sigma proof.
-pub(crate) const MAX_ELEMENTS: usize = 2 * caps::CREDENTIALS + caps::PREDICATES + 1;
+/// Cap on witnesses and relations of one sigma proof: `s`; per credential at
+/// most a digest blinding, every attribute value and a blinding per
+/// attribute (the anonymous mode); one blinding per predicate.
+pub(crate) const MAX_ELEMENTS: usize =
+    1 + caps::CREDENTIALS * (1 + 2 * caps::ATTRIBUTES) + caps::PREDICATES;
 
 /// A proof: one commitment per relation, one response per witness.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,10 +107,7 @@ fn bind_statement(t: &mut Transcript, relations: &[Relation], witnesses: usize) 
         w.count(r.terms.len());
         for (j, base) in &r.terms {
             w.count(*j);
-            w.u8(match base {
-                Base::Value => 0,
-                Base::Blinding => 1,
-            });
+            w.u8(base.code());
         }
         w.point(&r.lhs.compressed);
     }
@@ -179,6 +202,7 @@ pub(crate) fn add_to<'a, R: RngCore + CryptoRng>(
             match base {
                 Base::Value => msm.add_b(rho * z),
                 Base::Blinding => msm.add_b_blinding(rho * z),
+                Base::Digest(i) => msm.add_owned(rho * z, digest_gen(*i)),
             }
         }
         msm.add_owned(-(rho * c), r.lhs.point);

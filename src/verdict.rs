@@ -48,6 +48,15 @@ pub enum Rejection {
         /// The schema.
         schema: String,
     },
+    /// The request names an epoch list for a credential shown in the
+    /// anonymous mode that the verifier does not hold (checked against its
+    /// rater).
+    ListUnavailable {
+        /// Index of the credential.
+        credential: usize,
+        /// The schema.
+        schema: String,
+    },
     /// A range proof or the sigma proof does not verify. The transcript binds
     /// the request, every credential and every disclosed value, so any change
     /// to any of them makes the first proof fail; the failure is therefore not
@@ -102,6 +111,10 @@ impl fmt::Display for Rejection {
                     "credential {credential} (`{schema}`) has an invalid rater signature"
                 )
             }
+            Rejection::ListUnavailable { credential, schema } => write!(
+                f,
+                "credential {credential} (`{schema}`): the verifier does not hold the epoch list the request names"
+            ),
             Rejection::ProofInvalid => f.write_str(
                 "a zero-knowledge proof does not verify: the presentation was altered or made for other data",
             ),

@@ -45,6 +45,8 @@ pub mod caps {
     pub const TRUSTED_SCHEMAS: usize = 16;
     /// Keys per trusted schema.
     pub const KEYS_PER_SCHEMA: usize = 8;
+    /// Epoch lists per trusted schema in the anonymous mode.
+    pub const LISTS_PER_SCHEMA: usize = 4;
     /// Terms per linear score.
     pub const TERMS: usize = 16;
     /// Credentials per presentation.
@@ -367,6 +369,41 @@ pub(crate) mod b64 {
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         decode_str(&s, "field").map_err(D::Error::custom)
+    }
+
+    /// `Vec<[u8; 32]>` as a list of base64url strings.
+    pub mod digests {
+        use super::*;
+        use serde::ser::SerializeSeq;
+        pub fn serialize<S: Serializer>(x: &[[u8; 32]], s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(x.len()))?;
+            for d in x {
+                seq.serialize_element(&encode(d))?;
+            }
+            seq.end()
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<[u8; 32]>, D::Error> {
+            let v = <Vec<std::borrow::Cow<'de, str>>>::deserialize(d)?;
+            if v.len() > caps::LISTS_PER_SCHEMA {
+                return Err(D::Error::custom(crate::DecodeError::CapExceeded {
+                    what: "epoch lists",
+                    cap: caps::LISTS_PER_SCHEMA,
+                    found: v.len(),
+                }));
+            }
+            v.iter()
+                .map(|s| {
+                    let b = decode_str(s, "list digest").map_err(D::Error::custom)?;
+                    <[u8; 32]>::try_from(b.as_slice()).map_err(|_| {
+                        D::Error::custom(crate::DecodeError::WrongLength {
+                            what: "list digest",
+                            expected: 32,
+                            found: b.len(),
+                        })
+                    })
+                })
+                .collect()
+        }
     }
 
     /// `[u8; N]` as base64url.

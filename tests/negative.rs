@@ -30,8 +30,8 @@ fn layout(p: &Presentation) -> Layout {
     let bytes = p.to_bytes();
     let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap()) as usize;
     let mut o = 2 + 32 + 4;
-    for c in p.credentials() {
-        o += c.to_bytes().len() - 2;
+    for (_, c) in p.credentials() {
+        o += 1 + c.to_bytes().len() - 2;
     }
     let disclosed = o + 4;
     o = disclosed + 8 * p.disclosed().len();
@@ -121,8 +121,8 @@ fn tampered_commitment_breaks_the_signature() {
     let p = Presentation::prove(&req, &link, &creds).unwrap();
     let mut bytes = p.to_bytes();
     // Replace the bank's liquidity commitment with the court's defaults one.
-    let liq = p.credentials()[0].commitments()[0];
-    let other = p.credentials()[1].commitments()[0];
+    let liq = p.credential(0).unwrap().commitments()[0];
+    let other = p.credential(1).unwrap().commitments()[0];
     let at = find(&bytes, liq.as_bytes());
     bytes[at..at + 32].copy_from_slice(other.as_bytes());
     assert_eq!(
@@ -140,7 +140,7 @@ fn forged_signature() {
     let (link, creds) = w.subject(12_000, 0);
     let req = consulate(&w).build().unwrap();
     let p = Presentation::prove(&req, &link, &creds).unwrap();
-    let court = p.credentials()[1].to_bytes();
+    let court = p.credential(1).unwrap().to_bytes();
     let sig_at = find(&p.to_bytes(), &court[2..]) + court.len() - 2 - 64;
     let mut bytes = p.to_bytes();
     bytes[sig_at + 10] ^= 1;
@@ -217,7 +217,7 @@ fn two_holders_cannot_be_mixed() {
     // Splicing Bob's court credential into Alice's presentation fails.
     let p = Presentation::prove(&req, &alice, &alice_creds).unwrap();
     let mut bytes = p.to_bytes();
-    let mine = p.credentials()[1].to_bytes();
+    let mine = p.credential(1).unwrap().to_bytes();
     let theirs = bob_creds[1].credential().to_bytes();
     let at = find(&bytes, &mine[2..]);
     bytes[at..at + mine.len() - 2].copy_from_slice(&theirs[2..]);

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use credence::epoch::{EpochList, EpochWindow};
+use credence::epoch::{EpochList, EpochLists, EpochWindow};
 use credence::rater::*;
 use credence::wallet::*;
 use credence::*;
@@ -87,6 +87,37 @@ fn consulate() -> Value {
     let presentation =
         Presentation::prove_with_rng(&request, &link, &held, &mut seeded(7)).unwrap();
     let list = court_list(&court, &court_schema, &held[1]);
+    let mut lists = EpochLists::new();
+    lists
+        .insert(list.clone(), &court.public_key(), &court_schema)
+        .unwrap();
+    let anonymous_court = TrustedRater::new(court_schema.clone(), vec![court.public_key()])
+        .unwrap()
+        .anonymous(&[&list])
+        .unwrap();
+    let anonymous_request =
+        ProofRequest::builder("consulate.example", Date::parse("2027-03-01").unwrap())
+            .purpose("visa fast track")
+            .trust(bank_schema.clone(), vec![bank.public_key()])
+            .trust_rater(anonymous_court)
+            .predicate(Predicate::at_least(
+                AttrRef::parse("bank.liquidity_eur").unwrap(),
+                5000,
+            ))
+            .predicate(Predicate::equals(
+                AttrRef::parse("court.outstanding_defaults").unwrap(),
+                0,
+            ))
+            .build_with_nonce([9; 32])
+            .unwrap();
+    let anonymous = Presentation::prove_with_lists_rng(
+        &anonymous_request,
+        &link,
+        &held,
+        &lists,
+        &mut seeded(10),
+    )
+    .unwrap();
 
     json!({
         "description": "Consulate scenario: bank.liquidity_eur >= 5000 and court.outstanding_defaults == 0, valid on 2027-03-01. Rater secret keys are 32 bytes of 0x01 (bank) and 0x02 (court); the link secret is drawn from ChaCha20 seeded with 32 bytes of 0x03; the bank's issuance uses seed 0x04, the court's 0x05, the presentation 0x07; the request nonce is 32 bytes of 0x06. The hidden values are liquidity 12000, defaults 0, expiry 2027-12-31.",
@@ -110,6 +141,9 @@ fn consulate() -> Value {
         "presentation": hex::encode(presentation.to_bytes()),
         "court_epoch_list": hex::encode(list.to_bytes()),
         "court_epoch_list_digest": hex::encode(list.digest()),
+        "anonymous_request": hex::encode(anonymous_request.to_bytes()),
+        "anonymous_request_json": serde_json::to_value(&anonymous_request).unwrap(),
+        "anonymous_presentation": hex::encode(anonymous.to_bytes()),
     })
 }
 
@@ -205,6 +239,17 @@ fn stored_vector_verifies() {
         ))
         .is_some());
     assert_eq!(list.len(), 21);
+    // The anonymous presentation verifies against the list, and not without.
+    let mut lists = EpochLists::new();
+    lists.insert(list, &court, &court_schema).unwrap();
+    let request = ProofRequest::from_bytes(&bytes(&stored, "anonymous_request")).unwrap();
+    let from_json: ProofRequest =
+        serde_json::from_value(stored["anonymous_request_json"].clone()).unwrap();
+    assert_eq!(from_json, request);
+    let p = Presentation::from_bytes(&bytes(&stored, "anonymous_presentation")).unwrap();
+    let verdict = p.verify_with_lists(&request, &lists);
+    assert!(verdict.is_satisfied(), "{verdict:?}");
+    assert!(!p.verify(&request).is_satisfied());
 }
 
 /// Builds the predicates vector: every predicate form, two trusted keys for one
@@ -316,15 +361,15 @@ fn predicates() -> Value {
     assert!(verdict.is_satisfied(), "{verdict:?}");
 
     // The rejected presentation: the disclosed on_time_payments changed from 30
-    // to 31. Disclosed values follow the digest, the credential list and its
-    // count (spec §3.9).
+    // to 31. Disclosed values follow the digest, the credentials (each a mode
+    // byte and a credential) and their count (spec §3.9).
     let mut rejected = presentation.to_bytes();
     let at = 2
         + 32
         + 4
         + held
             .iter()
-            .map(|h| h.credential().to_bytes().len() - 2)
+            .map(|h| 1 + h.credential().to_bytes().len() - 2)
             .sum::<usize>()
         + 4;
     assert_eq!(rejected[at..at + 8], 30u64.to_le_bytes());

@@ -64,7 +64,7 @@ impl Scenario {
     }
     /// The number of rater signatures a verifier checks.
     pub fn signatures(&self) -> usize {
-        self.prove(0).credentials().len()
+        self.prove(0).shown().len()
     }
 }
 

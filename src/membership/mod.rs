@@ -36,6 +36,7 @@ mod verify;
 #[cfg(feature = "parallel")]
 pub use prove::prove_parallel_with_rng;
 pub use prove::{prove, prove_with_rng};
+pub(crate) use verify::absorb;
 #[cfg(feature = "parallel")]
 pub use verify::verify_batch_parallel;
 pub use verify::{verify, verify_batch, verify_each, BatchItem};
@@ -48,6 +49,8 @@ pub const MAX_CAPACITY: usize = 1 << 20;
 pub const DEFAULT_BASE: usize = 4;
 /// Largest `m·n` of any valid parameters (`n = 16`, `m = 5`).
 const MAX_CELLS: usize = 80;
+/// Bytes of the longest encoded proof.
+pub(crate) const MAX_PROOF_LEN: usize = 32 * (MAX_CELLS + 4);
 
 /// Label of the chain the commitment key is derived from (spec §2).
 const KEY_CHAIN: &[u8] = b"credence.membership.v1";

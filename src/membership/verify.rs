@@ -152,6 +152,19 @@ struct Replayed<'a> {
 
 /// Checks the shapes, replays the transcript (spec §5) and derives the
 /// challenge, its powers and the full matrix `f`.
+/// Replays a proof's messages on `t` without checking it, so that the
+/// statements after it can be replayed; the proof is checked later from a
+/// copy of `t` taken before ([`verify`], [`verify_batch`]).
+pub(crate) fn absorb(
+    params: &Parameters,
+    t: &mut Transcript,
+    count: usize,
+    offset: &RistrettoPoint,
+    proof: &MembershipProof,
+) -> Result<(), MembershipError> {
+    replay(params, t, count, offset, proof).map(drop)
+}
+
 fn replay<'a>(
     params: &Parameters,
     t: &mut Transcript,

@@ -5,8 +5,10 @@ use std::sync::OnceLock;
 use curve25519_dalek::constants::EIGHT_TORSION;
 use rand_core::{CryptoRng, RngCore};
 
-use super::verify::SignatureCheck;
+use super::verify::{PendingMember, SignatureCheck};
 use super::Presentation;
+use crate::epoch::EpochLists;
+use crate::membership::{self, BatchItem};
 use crate::msm::{self, Msm};
 use crate::request::ProofRequest;
 use crate::statement::BasepointMultiples;
@@ -59,11 +61,27 @@ pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
     items: &[(&ProofRequest, &Presentation)],
     rng: &mut R,
 ) -> Vec<Verdict> {
+    verify_batch_with_lists_rng(items, &EpochLists::new(), rng)
+}
+
+/// [`verify_batch_with_rng`] for requests that ask for the anonymous mode:
+/// `lists` holds the epoch lists they name. The membership proofs against
+/// one list are checked together, with one multiscalar multiplication over
+/// the list (spec §8.3).
+pub fn verify_batch_with_lists_rng<R: RngCore + CryptoRng>(
+    items: &[(&ProofRequest, &Presentation)],
+    lists: &EpochLists,
+    rng: &mut R,
+) -> Vec<Verdict> {
     let mut outcomes: Vec<Option<Outcome>> = vec![None; items.len()];
     let mut signatures: Vec<(usize, SignatureCheck<'_>)> = Vec::new();
+    let mut slot_lists = vec![Vec::new(); items.len()];
     for (i, (request, presentation)) in items.iter().enumerate() {
-        match presentation.check_structure(request) {
-            Ok(sigs) => signatures.extend(sigs.into_iter().map(|s| (i, s))),
+        match presentation.check_structure(request, lists) {
+            Ok(st) => {
+                signatures.extend(st.signatures.into_iter().map(|s| (i, s)));
+                slot_lists[i] = st.lists;
+            }
             Err(r) => outcomes[i] = Some(Err(r)),
         }
     }
@@ -98,16 +116,18 @@ pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
     let mut indices: Vec<usize> = Vec::new();
     let mut msms: Vec<Msm<'_>> = Vec::new();
     let mut ranges = Vec::new();
+    let mut members: Vec<(usize, PendingMember<'_>)> = Vec::new();
     let mut base = BasepointMultiples::default();
     for (i, (request, presentation)) in items.iter().enumerate() {
         if outcomes[i].is_some() {
             continue;
         }
-        match presentation.checks(request, &mut base, rng) {
+        match presentation.checks(request, &slot_lists[i], &mut base, rng) {
             Ok(c) => {
                 indices.push(i);
                 msms.push(c.msm);
                 ranges.push(c.ranges);
+                members.extend(c.members.into_iter().map(|m| (i, m)));
             }
             Err(r) => outcomes[i] = Some(Err(r)),
         }
@@ -115,6 +135,7 @@ pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
     crate::range::verify::finish(msms.iter_mut().zip(ranges).collect(), rng);
     let refs: Vec<(usize, &Msm<'_>)> = indices.into_iter().zip(&msms).collect();
     bisect(&refs, &mut outcomes);
+    check_members(members, &mut outcomes);
 
     items
         .iter()
@@ -124,6 +145,61 @@ pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
             presentation.verdict(request, o.unwrap_or(Err(Rejection::ProofInvalid)))
         })
         .collect()
+}
+
+/// Checks the membership proofs of the presentations still satisfied, one
+/// batch per list; a presentation with a failing proof becomes invalid.
+fn check_members(mut members: Vec<(usize, PendingMember<'_>)>, outcomes: &mut [Option<Outcome>]) {
+    members.retain(|(i, _)| matches!(outcomes[*i], Some(Ok(()))));
+    // Group by list: the lists are few, so a linear scan per proof is cheap.
+    let mut groups: Vec<Vec<(usize, PendingMember<'_>)>> = Vec::new();
+    for (i, m) in members {
+        match groups.iter_mut().find(|g| {
+            g.first()
+                .is_some_and(|(_, f)| f.list.digest() == m.list.digest())
+        }) {
+            Some(g) => g.push((i, m)),
+            None => groups.push(vec![(i, m)]),
+        }
+    }
+    for mut group in groups {
+        let Some(list) = group.first().map(|(_, m)| m.list) else {
+            continue;
+        };
+        let params = list.params();
+        let mut batch: Vec<BatchItem<'_>> = group
+            .iter_mut()
+            .map(|(_, m)| BatchItem {
+                transcript: &mut m.transcript,
+                offset: &m.offset,
+                proof: &m.proof,
+            })
+            .collect();
+        // A batch consumes its transcripts: blame needs fresh copies.
+        let copies: Vec<merlin::Transcript> = batch.iter().map(|b| b.transcript.clone()).collect();
+        if membership::verify_batch(&params, list.points(), &mut batch).is_ok() {
+            continue;
+        }
+        drop(batch);
+        for ((_, m), t) in group.iter_mut().zip(copies) {
+            m.transcript = t;
+        }
+        let mut again: Vec<BatchItem<'_>> = group
+            .iter_mut()
+            .map(|(_, m)| BatchItem {
+                transcript: &mut m.transcript,
+                offset: &m.offset,
+                proof: &m.proof,
+            })
+            .collect();
+        let verdicts = membership::verify_each(&params, list.points(), &mut again);
+        drop(again);
+        for ((i, _), ok) in group.iter().zip(verdicts) {
+            if !ok {
+                outcomes[*i] = Some(Err(Rejection::ProofInvalid));
+            }
+        }
+    }
 }
 
 /// Marks every presentation in `eqs` satisfied when their sum holds, else
@@ -150,6 +226,15 @@ fn bisect(eqs: &[(usize, &Msm<'_>)], outcomes: &mut [Option<Outcome>]) {
 /// system.
 pub fn verify_batch(items: &[(&ProofRequest, &Presentation)]) -> Vec<Verdict> {
     verify_batch_with_rng(items, &mut super::verify::weights_rng())
+}
+
+/// [`verify_batch_with_lists_rng`] with a ChaCha RNG seeded from the
+/// operating system.
+pub fn verify_batch_with_lists(
+    items: &[(&ProofRequest, &Presentation)],
+    lists: &EpochLists,
+) -> Vec<Verdict> {
+    verify_batch_with_lists_rng(items, lists, &mut super::verify::weights_rng())
 }
 
 /// [`verify_batch`] split across the threads of rayon's global pool: each

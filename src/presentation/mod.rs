@@ -4,8 +4,9 @@ use crate::credential::Credential;
 use crate::derived::Derived;
 use crate::errors::DecodeError;
 use crate::range::{RangeGroupProof, WIDTHS};
+pub use crate::shown::{AnonymousCredential, Shown};
 use crate::sigma::SigmaProof;
-use crate::statement::CredentialPoints;
+use crate::statement::{CredentialPoints, SlotPoints};
 use crate::wire::{self, caps, serde_via_bytes, tag, Decode, Encode, Object, Reader, Writer};
 
 mod batch;
@@ -15,20 +16,26 @@ mod select;
 pub(crate) use select::select;
 mod verify;
 
+#[cfg(test)]
+mod tests;
+
 #[cfg(feature = "parallel")]
 pub use batch::verify_batch_parallel;
-pub use batch::{verify_batch, verify_batch_with_rng};
+pub use batch::{
+    verify_batch, verify_batch_with_lists, verify_batch_with_lists_rng, verify_batch_with_rng,
+};
 
-/// A presentation (spec §7.2): the credentials' public parts, the disclosed
-/// values, one aggregated range proof per bit width in use, and one sigma
-/// proof for holder binding, equalities and disclosures.
+/// A presentation (spec §7.2): each credential shown in the mode the request
+/// asks for, the disclosed values, one aggregated range proof per bit width
+/// in use, and one sigma proof for holder binding, equalities and
+/// disclosures.
 ///
 /// It carries no hidden value: the range proofs and the sigma proof are zero
 /// knowledge, and every commitment is hiding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Presentation {
     request_digest: [u8; 32],
-    credentials: Vec<Credential>,
+    shown: Vec<Shown>,
     disclosed: Vec<u64>,
     range_proofs: Vec<RangeGroupProof>,
     sigma: SigmaProof,
@@ -41,10 +48,25 @@ impl Presentation {
     pub fn request_digest(&self) -> &[u8; 32] {
         &self.request_digest
     }
-    /// The credentials' public parts, in the order the request first names
-    /// their schemas.
-    pub fn credentials(&self) -> &[Credential] {
-        &self.credentials
+    /// The credentials as shown, in the order the request first names their
+    /// schemas.
+    pub fn shown(&self) -> &[Shown] {
+        &self.shown
+    }
+    /// The `i`-th credential, if it is shown in the fast mode.
+    pub fn credential(&self, i: usize) -> Option<&Credential> {
+        match self.shown.get(i)? {
+            Shown::Credential(c) => Some(c),
+            Shown::Anonymous(_) => None,
+        }
+    }
+    /// The public parts of the credentials shown in the fast mode, with
+    /// their index among [`Presentation::shown`].
+    pub fn credentials(&self) -> impl Iterator<Item = (usize, &Credential)> {
+        self.shown.iter().enumerate().filter_map(|(i, s)| match s {
+            Shown::Credential(c) => Some((i, c)),
+            Shown::Anonymous(_) => None,
+        })
     }
     /// The disclosed values, in the order of the request's `reveal` predicates.
     pub fn disclosed(&self) -> &[u64] {
@@ -80,9 +102,18 @@ serde_via_bytes!(Presentation);
 impl Encode for Presentation {
     fn encode(&self, w: &mut Writer) {
         w.fixed(&self.request_digest);
-        w.count(self.credentials.len());
-        for c in &self.credentials {
-            c.encode(w);
+        w.count(self.shown.len());
+        for s in &self.shown {
+            match s {
+                Shown::Credential(c) => {
+                    w.u8(0);
+                    c.encode(w);
+                }
+                Shown::Anonymous(a) => {
+                    w.u8(1);
+                    a.encode(w);
+                }
+            }
         }
         w.count(self.disclosed.len());
         for d in &self.disclosed {
@@ -101,13 +132,27 @@ impl Decode for Presentation {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let request_digest = r.array()?;
         let n = r.count("credentials", caps::CREDENTIALS)?;
-        let mut credentials = Vec::with_capacity(n);
+        let mut shown = Vec::with_capacity(n);
         let mut points = CredentialPoints::default();
         for _ in 0..n {
-            let (c, attrs, holder) = Credential::decode_with_points(r)?;
-            credentials.push(c);
-            points.attrs.push(attrs);
-            points.holders.push(holder);
+            match r.u8()? {
+                0 => {
+                    let (c, attrs, holder) = Credential::decode_with_points(r)?;
+                    shown.push(Shown::Credential(c));
+                    points.slots.push(SlotPoints::Fast { attrs, holder });
+                }
+                1 => {
+                    let (a, offset, attrs) = AnonymousCredential::decode_with_points(r)?;
+                    shown.push(Shown::Anonymous(a));
+                    points.slots.push(SlotPoints::Anonymous { offset, attrs });
+                }
+                code => {
+                    return Err(DecodeError::Code {
+                        what: "presentation mode",
+                        code,
+                    })
+                }
+            }
         }
         let n = r.count("disclosed values", caps::PREDICATES)?;
         let disclosed = (0..n).map(|_| r.u64()).collect::<Result<_, _>>()?;
@@ -130,7 +175,7 @@ impl Decode for Presentation {
         let sigma = SigmaProof::decode(r)?;
         Ok(Presentation {
             request_digest,
-            credentials,
+            shown,
             disclosed,
             range_proofs,
             sigma,

@@ -3,9 +3,11 @@
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 
-use super::Presentation;
+use super::{Presentation, Shown};
+use crate::epoch::{EpochList, EpochLists};
 use crate::errors::Error;
 use crate::keys::RaterPublicKey;
+use crate::membership::{self, MembershipProof};
 use crate::msm::{self, Msm};
 use crate::range::verify::PendingRange;
 use crate::range::{identity, padded_len};
@@ -51,6 +53,39 @@ impl SignatureCheck<'_> {
 pub(crate) struct Checks<'a> {
     pub msm: Msm<'a>,
     pub ranges: Vec<PendingRange<'a>>,
+    /// The membership proofs, replayed on the transcript and waiting to be
+    /// checked (alone, or in a batch over their list).
+    pub members: Vec<PendingMember<'a>>,
+}
+
+/// A membership proof waiting to be checked: the transcript as it was before
+/// the proof, its list, `D'` and the decoded proof.
+pub(crate) struct PendingMember<'a> {
+    pub transcript: Transcript,
+    pub list: &'a EpochList,
+    pub offset: curve25519_dalek::ristretto::RistrettoPoint,
+    pub proof: MembershipProof,
+}
+
+impl PendingMember<'_> {
+    /// Checks the proof alone.
+    pub fn holds(&mut self) -> bool {
+        membership::verify(
+            &self.list.params(),
+            &mut self.transcript,
+            self.list.points(),
+            &self.offset,
+            &self.proof,
+        )
+        .is_ok()
+    }
+}
+
+/// What the structure checks resolve: the signatures to check and the list of
+/// each slot shown in the anonymous mode.
+pub(crate) struct Structure<'a> {
+    pub signatures: Vec<SignatureCheck<'a>>,
+    pub lists: Vec<Option<&'a EpochList>>,
 }
 
 /// Why replaying a presentation stopped.
@@ -70,6 +105,7 @@ impl From<Error> for Stop {
 struct Checking<'a, 'b, R> {
     presentation: &'a Presentation,
     plan: &'b Plan,
+    lists: &'b [Option<&'a EpochList>],
     checks: Checks<'a>,
     rng: &'b mut R,
 }
@@ -97,7 +133,7 @@ impl<'a, R: RngCore + CryptoRng> Side for Checking<'a, '_, R> {
                 .ranges
                 .get(i)
                 .ok_or(Error::Internal("range statement index"))?;
-            commitments.push(Point::new(p.points.derived(st, base)?));
+            commitments.push(Point::new(p.points.derived(self.plan, st, base)?));
         }
         commitments.resize(m, identity());
         let parts = proof.parts().map_err(|e| {
@@ -108,6 +144,40 @@ impl<'a, R: RngCore + CryptoRng> Side for Checking<'a, '_, R> {
         let pending = crate::range::verify::replay(t, group.bits, &commitments, parts)
             .map_err(|_| Stop::Rejected(Rejection::ProofInvalid))?;
         self.checks.ranges.push(pending);
+        Ok(())
+    }
+
+    fn membership(
+        &mut self,
+        t: &mut Transcript,
+        slot: usize,
+        list: &EpochList,
+        offset: &Point,
+    ) -> Result<(), Stop> {
+        let p: &'a Presentation = self.presentation;
+        let (Some(Shown::Anonymous(a)), Some(Some(held))) =
+            (p.shown.get(slot), self.lists.get(slot))
+        else {
+            return Err(Error::Internal("anonymous slot").into());
+        };
+        if held.digest() != list.digest() {
+            return Err(Error::Internal("epoch list").into());
+        }
+        let params = held.params();
+        let proof = MembershipProof::from_bytes(&params, &a.proof).map_err(|e| {
+            Stop::Rejected(Rejection::Malformed {
+                detail: format!("credential {slot}: {e}"),
+            })
+        })?;
+        let before = t.clone();
+        membership::absorb(&params, t, held.len(), &offset.point, &proof)
+            .map_err(|_| Stop::Rejected(Rejection::ProofInvalid))?;
+        self.checks.members.push(PendingMember {
+            transcript: before,
+            list: held,
+            offset: offset.point,
+            proof,
+        });
         Ok(())
     }
 
@@ -136,26 +206,50 @@ impl Presentation {
         request: &ProofRequest,
         rng: &mut R,
     ) -> Verdict {
-        let outcome = self.check(request, rng);
+        self.verify_with_lists_rng(request, &EpochLists::new(), rng)
+    }
+
+    /// [`Presentation::verify_with_rng`] for a request that asks for the
+    /// anonymous mode: `lists` holds the epoch lists the request names,
+    /// each checked against its rater when it was added (spec §8.1).
+    pub fn verify_with_lists_rng<R: RngCore + CryptoRng>(
+        &self,
+        request: &ProofRequest,
+        lists: &EpochLists,
+        rng: &mut R,
+    ) -> Verdict {
+        let outcome = self.check(request, lists, rng);
         self.verdict(request, outcome)
+    }
+
+    /// [`Presentation::verify_with_lists_rng`] with a ChaCha RNG seeded from
+    /// the operating system.
+    pub fn verify_with_lists(&self, request: &ProofRequest, lists: &EpochLists) -> Verdict {
+        self.verify_with_lists_rng(request, lists, &mut weights_rng())
     }
 
     /// Spec §8.1: every check of one presentation.
     fn check<R: RngCore + CryptoRng>(
         &self,
         request: &ProofRequest,
+        lists: &EpochLists,
         rng: &mut R,
     ) -> Result<(), Rejection> {
-        let sigs = self.check_structure(request)?;
-        for s in &sigs {
+        let structure = self.check_structure(request, lists)?;
+        for s in &structure.signatures {
             s.key
                 .verifying_key()
                 .verify_strict(&s.message, &s.signature)
                 .map_err(|_| s.rejection())?;
         }
-        let mut checks = self.checks(request, &mut BasepointMultiples::default(), rng)?;
+        let mut checks = self.checks(
+            request,
+            &structure.lists,
+            &mut BasepointMultiples::default(),
+            rng,
+        )?;
         crate::range::verify::finish(vec![(&mut checks.msm, checks.ranges)], rng);
-        if msm::holds(&[&checks.msm]) {
+        if msm::holds(&[&checks.msm]) && checks.members.iter_mut().all(PendingMember::holds) {
             Ok(())
         } else {
             Err(Rejection::ProofInvalid)
@@ -195,22 +289,57 @@ impl Presentation {
     pub(crate) fn check_structure<'a>(
         &'a self,
         request: &'a ProofRequest,
-    ) -> Result<Vec<SignatureCheck<'a>>, Rejection> {
+        lists: &'a EpochLists,
+    ) -> Result<Structure<'a>, Rejection> {
         let plan = request.plan();
         let malformed = |detail: String| Rejection::Malformed { detail };
         if self.request_digest != request.digest() {
             return Err(Rejection::RequestMismatch);
         }
-        if self.credentials.len() != plan.slots.len() {
+        if self.shown.len() != plan.slots.len() {
             return Err(malformed(format!(
                 "expected {} credentials, found {}",
                 plan.slots.len(),
-                self.credentials.len()
+                self.shown.len()
             )));
         }
-        let mut sigs = Vec::with_capacity(self.credentials.len());
-        for (i, (c, slot)) in self.credentials.iter().zip(&plan.slots).enumerate() {
+        let mut sigs = Vec::with_capacity(self.shown.len());
+        let mut slot_lists = Vec::with_capacity(self.shown.len());
+        for (i, (shown, slot)) in self.shown.iter().zip(&plan.slots).enumerate() {
             let schema = &slot.rater.schema;
+            let c = match (shown, slot.is_anonymous()) {
+                (Shown::Credential(c), false) => c,
+                (Shown::Anonymous(a), true) => {
+                    if a.commitments.len() != slot.used.len() {
+                        return Err(malformed(format!(
+                            "credential {i}: expected {} fresh commitments, found {}",
+                            slot.used.len(),
+                            a.commitments.len()
+                        )));
+                    }
+                    if a.list() >= slot.rater.lists().len() {
+                        return Err(malformed(format!(
+                            "credential {i}: the request names {} epoch lists",
+                            slot.rater.lists().len()
+                        )));
+                    }
+                    let list = slot.rater.list_in(lists, a.list()).ok_or_else(|| {
+                        Rejection::ListUnavailable {
+                            credential: i,
+                            schema: schema.id().to_owned(),
+                        }
+                    })?;
+                    slot_lists.push(Some(list));
+                    continue;
+                }
+                (_, anonymous) => {
+                    let mode = if anonymous { "anonymous" } else { "fast" };
+                    return Err(malformed(format!(
+                        "credential {i}: the request asks for the {mode} mode"
+                    )));
+                }
+            };
+            slot_lists.push(None);
             if c.schema_id() != schema.id()
                 || c.schema_digest() != &schema.digest()
                 || c.commitments().len() != schema.attributes().len()
@@ -249,7 +378,10 @@ impl Presentation {
                 "expected range proofs of widths {widths:?}, found {found:?}"
             )));
         }
-        Ok(sigs)
+        Ok(Structure {
+            signatures: sigs,
+            lists: slot_lists,
+        })
     }
 
     /// Spec §8.1 steps 7 to 9: replays the transcript and returns the range
@@ -259,6 +391,7 @@ impl Presentation {
     pub(crate) fn checks<'a, R: RngCore + CryptoRng>(
         &'a self,
         request: &ProofRequest,
+        lists: &[Option<&'a EpochList>],
         base: &mut BasepointMultiples,
         rng: &mut R,
     ) -> Result<Checks<'a>, Rejection> {
@@ -266,15 +399,18 @@ impl Presentation {
         let mut side = Checking {
             presentation: self,
             plan,
+            lists,
             checks: Checks {
                 msm: Msm::default(),
                 ranges: Vec::with_capacity(plan.groups.len()),
+                members: Vec::new(),
             },
             rng,
         };
         let public = Public {
             request_digest: &self.request_digest,
-            credentials: &self.credentials,
+            shown: &self.shown,
+            lists,
             points: &self.points,
             disclosed: &self.disclosed,
         };

@@ -40,52 +40,69 @@ impl BasepointMultiples {
     }
 }
 
-/// The decompressed commitments of a presentation's credentials, in slot
-/// order.
+/// The decompressed points of one credential of a presentation.
+#[derive(Clone)]
+pub(crate) enum SlotPoints {
+    /// The fast mode: the signed attribute commitments and holder commitment.
+    Fast { attrs: Vec<Point>, holder: Point },
+    /// The anonymous mode: `D'` and the fresh commitments to the slot's
+    /// used attributes, in attribute order.
+    Anonymous { offset: Point, attrs: Vec<Point> },
+}
+
+/// The decompressed points of a presentation's credentials, in slot order.
 #[derive(Clone, Default)]
 pub(crate) struct CredentialPoints {
-    pub attrs: Vec<Vec<Point>>,
-    pub holders: Vec<Point>,
+    pub slots: Vec<SlotPoints>,
 }
 
 impl CredentialPoints {
-    /// Decompresses the commitments of `credentials`.
-    pub fn new(credentials: &[Credential]) -> Result<Self, DecodeError> {
+    /// Decompresses the commitments of fast-mode `credentials`.
+    pub fn new(credentials: &[&Credential]) -> Result<Self, DecodeError> {
         let mut points = CredentialPoints::default();
         for c in credentials {
-            points.attrs.push(
-                c.commitments()
-                    .iter()
-                    .map(|p| {
-                        wire::decompress(p, "attribute commitment").map(|point| Point {
-                            compressed: *p,
-                            point,
-                        })
+            let attrs = c
+                .commitments()
+                .iter()
+                .map(|p| {
+                    wire::decompress(p, "attribute commitment").map(|point| Point {
+                        compressed: *p,
+                        point,
                     })
-                    .collect::<Result<_, _>>()?,
-            );
-            points.holders.push(Point {
+                })
+                .collect::<Result<_, _>>()?;
+            let holder = Point {
                 compressed: *c.holder_commitment(),
                 point: wire::decompress(c.holder_commitment(), "holder commitment")?,
-            });
+            };
+            points.slots.push(SlotPoints::Fast { attrs, holder });
         }
         Ok(points)
     }
 
-    /// The commitment to an attribute; the presentation's shape was checked
+    /// The commitment to an attribute: the signed one in the fast mode, the
+    /// fresh one in the anonymous mode. The presentation's shape was checked
     /// against the plan before, so a miss is an internal error.
-    fn attr(&self, at: AttrAt) -> Result<Point, Error> {
-        self.attrs
-            .get(at.slot)
-            .and_then(|a| a.get(at.attr))
-            .copied()
-            .ok_or(Error::Internal("credential shape"))
+    fn attr(&self, plan: &Plan, at: AttrAt) -> Result<Point, Error> {
+        let miss = Error::Internal("credential shape");
+        match self.slots.get(at.slot).ok_or(miss.clone())? {
+            SlotPoints::Fast { attrs, .. } => attrs.get(at.attr).copied().ok_or(miss),
+            SlotPoints::Anonymous { attrs, .. } => {
+                let slot = plan.slots.get(at.slot).ok_or(miss.clone())?;
+                let i = slot
+                    .used
+                    .binary_search(&at.attr)
+                    .map_err(|_| miss.clone())?;
+                attrs.get(i).copied().ok_or(miss)
+            }
+        }
     }
 
     /// `Σ w·C + constant·B`: the commitment a range statement is about.
     /// (`B` is the ristretto basepoint, so `constant·B` uses its table.)
     pub fn derived(
         &self,
+        plan: &Plan,
         st: &RangeStatement,
         base: &mut BasepointMultiples,
     ) -> Result<RistrettoPoint, Error> {
@@ -93,7 +110,7 @@ impl CredentialPoints {
         let mut scalars = Vec::new();
         let mut points = Vec::new();
         for t in &st.terms {
-            let c = self.attr(t.at)?.point;
+            let c = self.attr(plan, t.at)?.point;
             match t.weight {
                 1 => acc += c,
                 -1 => acc -= c,
@@ -109,23 +126,50 @@ impl CredentialPoints {
         Ok(acc)
     }
 
-    /// The sigma relations: holder binding for every slot with the shared link
-    /// secret `s` (witness 0), then one opening per equality or disclosure.
+    /// The sigma relations (spec §7.3), with the link secret `s` as witness
+    /// 0 in every credential's: per slot, in the fast mode the holder binding
+    /// `H = s·B + ρ·B_blinding`; in the anonymous mode the digest opening
+    /// `D' = Σ v_i·G^D_i + s·B + ρ'·B_blinding` and, for each used attribute,
+    /// `C'_a = v_a·B + r'_a·B_blinding` with the same `v_a`. Then one opening
+    /// per equality or disclosure.
     pub fn relations(
         &self,
         plan: &Plan,
         disclosed: &[u64],
         base: &mut BasepointMultiples,
     ) -> Result<Vec<Relation>, Error> {
-        let k = plan.slots.len();
-        let mut rels: Vec<Relation> = (0..k)
-            .map(|i| {
-                self.holders
-                    .get(i)
-                    .map(|h| holder_relation(*h, 0, 1 + i))
-                    .ok_or(Error::Internal("credential count"))
-            })
-            .collect::<Result<_, _>>()?;
+        if self.slots.len() != plan.slots.len() {
+            return Err(Error::Internal("credential count"));
+        }
+        let mut rels: Vec<Relation> = Vec::new();
+        for (i, (points, slot)) in self.slots.iter().zip(&plan.slots).enumerate() {
+            let w = plan.slot_base(i);
+            match points {
+                SlotPoints::Fast { holder, .. } => rels.push(holder_relation(*holder, 0, w)),
+                SlotPoints::Anonymous { offset, attrs } => {
+                    let count = slot.rater.schema.attributes().len();
+                    let mut terms = vec![(0, Base::Value), (w, Base::Blinding)];
+                    terms.extend((0..count).map(|k| (w + 1 + k, Base::Digest(k))));
+                    rels.push(Relation {
+                        lhs: *offset,
+                        terms,
+                    });
+                    if attrs.len() != slot.used.len() {
+                        return Err(Error::Internal("fresh commitment count"));
+                    }
+                    for (p, (c, &u)) in attrs.iter().zip(&slot.used).enumerate() {
+                        rels.push(Relation {
+                            lhs: *c,
+                            terms: vec![
+                                (w + 1 + u, Base::Value),
+                                (w + 1 + count + p, Base::Blinding),
+                            ],
+                        });
+                    }
+                }
+            }
+        }
+        let first = plan.opening_base();
         for (j, o) in plan.openings.iter().enumerate() {
             let v = match o.value {
                 ValueSource::Constant(c) => c,
@@ -133,7 +177,7 @@ impl CredentialPoints {
                     .get(d)
                     .ok_or(Error::Internal("disclosed value count"))?,
             };
-            let c = self.attr(o.at)?;
+            let c = self.attr(plan, o.at)?;
             let lhs = if v == 0 {
                 c
             } else {
@@ -141,7 +185,7 @@ impl CredentialPoints {
             };
             rels.push(Relation {
                 lhs,
-                terms: vec![(1 + k + j, Base::Blinding)],
+                terms: vec![(first + j, Base::Blinding)],
             });
         }
         Ok(rels)

@@ -11,7 +11,7 @@ mod plan;
 mod report;
 mod transcript;
 
-pub(crate) use derive::{scalar_i128, BasepointMultiples, CredentialPoints};
+pub(crate) use derive::{scalar_i128, BasepointMultiples, CredentialPoints, SlotPoints};
 pub use report::{AttributeUse, PredicateReport};
 
 use crate::descriptor::TrustedRater;
@@ -19,10 +19,32 @@ use crate::descriptor::TrustedRater;
 /// One credential of a presentation: which trusted schema it must be of.
 #[derive(Clone, Debug)]
 pub(crate) struct Slot {
-    /// The schema and the keys trusted to sign it.
+    /// The schema and the keys trusted to sign it, and the epoch lists of
+    /// the anonymous mode.
     pub rater: TrustedRater,
     /// The index of the schema's expiry attribute.
     pub expiry: usize,
+    /// The attributes a statement is about, ascending: in the anonymous mode,
+    /// the presentation carries a fresh commitment to each (spec §7.4).
+    pub used: Vec<usize>,
+}
+
+impl Slot {
+    /// Whether the credential is shown in the anonymous mode.
+    pub fn is_anonymous(&self) -> bool {
+        self.rater.is_anonymous()
+    }
+
+    /// The sigma witnesses of the slot (spec §7.3): the holder blinding in the
+    /// fast mode; in the anonymous mode the digest blinding `ρ'`, every
+    /// attribute value, and the blinding of each fresh commitment.
+    pub fn witness_count(&self) -> usize {
+        if self.is_anonymous() {
+            1 + self.rater.schema.attributes().len() + self.used.len()
+        } else {
+            1
+        }
+    }
 }
 
 /// An attribute of the credential in a slot.
@@ -102,10 +124,26 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// Witness layout of the sigma proof: `s`, then one holder blinding per
-    /// slot, then one blinding per opening statement.
+    /// Witness layout of the sigma proof (spec §7.3): `s`, then each slot's
+    /// witnesses ([`Slot::witness_count`]), then one blinding per opening
+    /// statement.
     pub fn witness_count(&self) -> usize {
-        1 + self.slots.len() + self.openings.len()
+        self.opening_base() + self.openings.len()
+    }
+
+    /// The index of slot `slot`'s first witness.
+    pub fn slot_base(&self, slot: usize) -> usize {
+        1 + self
+            .slots
+            .iter()
+            .take(slot)
+            .map(Slot::witness_count)
+            .sum::<usize>()
+    }
+
+    /// The index of the first opening statement's witness.
+    pub fn opening_base(&self) -> usize {
+        self.slot_base(self.slots.len())
     }
 
     /// `schema.attribute` of an attribute of a slot.

@@ -143,6 +143,19 @@ impl Plan {
                 return Err(RequestError::RangeStatements { bits }.into());
             }
         }
+        let mut used: Vec<AttrAt> = plan
+            .ranges
+            .iter()
+            .flat_map(|r| r.terms.iter().map(|t| t.at))
+            .chain(plan.openings.iter().map(|o| o.at))
+            .collect();
+        used.sort_by_key(|a| (a.slot, a.attr));
+        used.dedup();
+        for at in used {
+            if let Some(s) = plan.slots.get_mut(at.slot) {
+                s.used.push(at.attr);
+            }
+        }
         plan.groups = plan.group_statements();
         plan.reports = plan.reports_for(predicates, date);
         Ok(plan)
@@ -182,6 +195,7 @@ impl Plan {
                 self.slots.push(Slot {
                     rater: rater.clone(),
                     expiry: rater.schema.expiry_index(),
+                    used: Vec::new(),
                 });
                 self.slots.len() - 1
             }
@@ -284,6 +298,7 @@ mod tests {
         let trusted = [TrustedRater {
             schema,
             keys: vec![key],
+            lists: Vec::new(),
         }];
         Plan::compile(&predicates, &trusted, Date::from_days(20_000).unwrap())
     }

@@ -44,7 +44,9 @@ mod store;
 
 #[cfg(feature = "parallel")]
 pub use crate::presentation::verify_batch_parallel;
-pub use crate::presentation::{verify_batch, verify_batch_with_rng};
+pub use crate::presentation::{
+    verify_batch, verify_batch_with_lists, verify_batch_with_lists_rng, verify_batch_with_rng,
+};
 #[cfg(feature = "files")]
 pub use dir::DirNonceStore;
 pub use store::{
@@ -363,7 +365,7 @@ impl<S: NonceStore> Verifier<S> {
         request: &ProofRequest,
         presentation: &Presentation,
     ) -> Option<Rejection> {
-        for (credential, c) in presentation.credentials().iter().enumerate() {
+        for (credential, c) in presentation.credentials() {
             let schema = c.schema_id().to_owned();
             let signer = request
                 .trusted_for(c.schema_id())

@@ -398,7 +398,13 @@ impl Wallet {
             .iter()
             .filter_map(|&i| self.credentials.get(i).map(|h| &h.held))
             .collect();
-        let presentation = Presentation::prove_chosen_with_rng(request, &self.link, &chosen, rng)?;
+        let presentation = Presentation::prove_chosen_with_rng(
+            request,
+            &self.link,
+            &chosen,
+            &crate::epoch::EpochLists::new(),
+            rng,
+        )?;
         for i in picked {
             if let Some(h) = self.credentials.get_mut(i) {
                 h.used = true;

@@ -108,7 +108,7 @@ fn credentials_are_presented_once() {
     let p1 = w.prove(&req).unwrap();
     let p2 = w.prove(&req).unwrap();
     assert!(p1.verify(&req).is_satisfied() && p2.verify(&req).is_satisfied());
-    assert_ne!(p1.credentials(), p2.credentials());
+    assert_ne!(p1.shown(), p2.shown());
     assert!(w.credentials().iter().all(|c| c.used));
     let before = w.to_json().unwrap();
     assert_eq!(
@@ -530,7 +530,7 @@ fn wallets_opened_at_once_take_turns() {
     for (i, a) in proofs.iter().enumerate() {
         assert!(a.verify(&req).is_satisfied());
         for b in &proofs[i + 1..] {
-            assert_ne!(a.credentials(), b.credentials(), "a credential was reused");
+            assert_ne!(a.shown(), b.shown(), "a credential was reused");
         }
     }
     assert!(outcomes

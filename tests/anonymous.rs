@@ -1,0 +1,463 @@
+//! The anonymous mode (spec §7.4): a credential shown as a member of its
+//! rater's epoch list, mixed with the fast mode in one request; revocation;
+//! tampering; batches; and what a colluding rater and verifier can match.
+
+mod common;
+use common::*;
+use credence::epoch::{EpochList, EpochLists, EpochWindow};
+use credence::verifier::{verify_batch_with_lists, verify_batch_with_lists_rng};
+use credence::wallet::*;
+use credence::*;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+
+const DAY: u64 = 86_400;
+
+/// The court's list for epoch `epoch`: `listed` digests and `crowd` random
+/// ones.
+fn court_list(w: &World, epoch: u64, listed: &[&HeldCredential], crowd: usize) -> EpochList {
+    let mut r = rng(1000 + epoch);
+    let mut digests: Vec<CompressedRistretto> = (0..crowd)
+        .map(|_| RistrettoPoint::random(&mut r).compress())
+        .collect();
+    digests.extend(listed.iter().map(|h| *h.digest().unwrap().point()));
+    let start = date(ON).days() * DAY;
+    let window = EpochWindow {
+        epoch,
+        not_before: start,
+        not_after: start + DAY,
+    };
+    EpochList::sign(&w.court.key, &w.court.schema, window, 4, &digests).unwrap()
+}
+
+fn lists_of(w: &World, lists: &[&EpochList]) -> EpochLists {
+    let mut set = EpochLists::new();
+    for l in lists {
+        set.insert((*l).clone(), &w.court.public(), &w.court.schema)
+            .unwrap();
+    }
+    set
+}
+
+/// A consulate request: the bank in the fast mode, the court anonymous
+/// against `lists`.
+fn request(w: &World, lists: &[&EpochList], predicates: Vec<Predicate>) -> ProofRequest {
+    let court = TrustedRater::new(w.court.schema.clone(), vec![w.court.public()])
+        .unwrap()
+        .anonymous(lists)
+        .unwrap();
+    ProofRequest::builder("consulate.example", date(ON))
+        .purpose("visa fast track")
+        .trust(w.bank.schema.clone(), vec![w.bank.public()])
+        .trust_rater(court)
+        .predicates(predicates)
+        .build_with_rng(&mut rng(7))
+        .unwrap()
+}
+
+fn consulate(w: &World, lists: &[&EpochList]) -> ProofRequest {
+    request(
+        w,
+        lists,
+        vec![
+            Predicate::at_least(a("bank.liquidity_eur"), 5000),
+            Predicate::equals(a("court.outstanding_defaults"), 0),
+        ],
+    )
+}
+
+/// The court credential of a subject (the second of [`World::subject`]).
+fn court_of(creds: &[HeldCredential]) -> &HeldCredential {
+    &creds[1]
+}
+
+#[test]
+fn an_anonymous_court_and_a_fast_bank_answer_one_request() {
+    let w = World::new();
+    let (link, creds) = w.subject(12_000, 0);
+    let list = court_list(&w, 1, &[court_of(&creds)], 300);
+    let lists = lists_of(&w, &[&list]);
+    let req = consulate(&w, &[&list]);
+    assert!(req.trusted_for("court").unwrap().is_anonymous());
+    assert!(!req.trusted_for("bank").unwrap().is_anonymous());
+
+    let p = Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(8)).unwrap();
+    assert!(matches!(p.shown()[0], Shown::Credential(_)));
+    let Shown::Anonymous(anon) = &p.shown()[1] else {
+        panic!("the court is shown anonymously");
+    };
+    assert_eq!(anon.list(), 0);
+    assert!(p.verify_with_lists(&req, &lists).is_satisfied());
+
+    // Through the wire, and in a batch.
+    let back = Presentation::from_bytes(&p.to_bytes()).unwrap();
+    assert_eq!(back, p);
+    assert!(back.verify_with_lists(&req, &lists).is_satisfied());
+    let verdicts = verify_batch_with_lists(&[(&req, &back), (&req, &p)], &lists);
+    assert!(verdicts.iter().all(Verdict::is_satisfied));
+
+    // A verifier without the list cannot check it.
+    assert!(matches!(
+        p.verify(&req).rejection(),
+        Some(Rejection::ListUnavailable { credential: 1, .. })
+    ));
+}
+
+#[test]
+fn every_predicate_kind_works_in_the_anonymous_mode() {
+    let w = World::new();
+    let (link, creds) = w.subject(12_000, 3);
+    let list = court_list(&w, 1, &[court_of(&creds)], 40);
+    let lists = lists_of(&w, &[&list]);
+    let cases = vec![
+        Predicate::reveal(a("court.outstanding_defaults")),
+        Predicate::between(a("court.outstanding_defaults"), 1, 5),
+        Predicate::at_most(a("court.outstanding_defaults"), 3),
+        Predicate::equals(a("court.outstanding_defaults"), 3),
+        Predicate::linear(
+            vec![
+                (1, a("bank.liquidity_eur")),
+                (-1000, a("court.outstanding_defaults")),
+            ],
+            Comparison::AtLeast,
+            8_000,
+        ),
+    ];
+    for pred in cases {
+        let text = pred.to_string();
+        let req = request(&w, &[&list], vec![pred]);
+        let p = Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(9))
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        let v = p.verify_with_lists(&req, &lists);
+        assert!(v.is_satisfied(), "{text}: {v:?}");
+    }
+    // A reveal discloses the value, and nothing else is learned.
+    let req = request(
+        &w,
+        &[&list],
+        vec![Predicate::reveal(a("court.outstanding_defaults"))],
+    );
+    let p = Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(9)).unwrap();
+    assert_eq!(p.disclosed(), &[3]);
+    // A predicate that does not hold is refused by the prover.
+    let req = request(
+        &w,
+        &[&list],
+        vec![Predicate::equals(a("court.outstanding_defaults"), 0)],
+    );
+    assert!(matches!(
+        Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(9)),
+        Err(Error::PredicateNotMet { .. })
+    ));
+}
+
+#[test]
+fn a_revoked_credential_is_refused_with_a_clear_message() {
+    let w = World::new();
+    let (link, creds) = w.subject(12_000, 0);
+    let (_, other) = w.subject(9_000, 0);
+    // Epoch 2 no longer lists the subject.
+    let e1 = court_list(&w, 1, &[court_of(&creds), court_of(&other)], 30);
+    let e2 = court_list(&w, 2, &[court_of(&other)], 30);
+    let lists = lists_of(&w, &[&e1, &e2]);
+    let req = consulate(&w, &[&e2]);
+    let err =
+        Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(3)).unwrap_err();
+    assert_eq!(
+        err,
+        Error::NotListed {
+            schema: "court".into()
+        }
+    );
+    assert!(err.to_string().contains("revoked"), "{err}");
+    // The prover without the list says so.
+    let err =
+        Presentation::prove_with_lists_rng(&req, &link, &creds, &EpochLists::new(), &mut rng(3))
+            .unwrap_err();
+    assert_eq!(
+        err,
+        Error::ListUnavailable {
+            schema: "court".into()
+        }
+    );
+    // A request naming both epochs: the prover uses the one that lists it.
+    let req = consulate(&w, &[&e1, &e2]);
+    let p = Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(3)).unwrap();
+    let Shown::Anonymous(a) = &p.shown()[1] else {
+        panic!()
+    };
+    assert_eq!(a.list(), 0);
+    assert!(p.verify_with_lists(&req, &lists).is_satisfied());
+    // Proof made against epoch 1, claimed against epoch 2: refused.
+    let mut bytes = p.to_bytes();
+    let at = list_index_offset(&p);
+    bytes[at] = 1;
+    let moved = Presentation::from_bytes(&bytes).unwrap();
+    assert!(!moved.verify_with_lists(&req, &lists).is_satisfied());
+}
+
+#[test]
+fn lists_of_another_rater_schema_or_signature_are_refused() {
+    let w = World::new();
+    let (_, creds) = w.subject(12_000, 0);
+    let list = court_list(&w, 1, &[court_of(&creds)], 10);
+    let mut set = EpochLists::new();
+    // Signed by the court, checked against the bank.
+    assert_eq!(
+        set.insert(list.clone(), &w.bank.public(), &w.court.schema),
+        Err(Error::ListRejected("it is signed by another rater key"))
+    );
+    assert_eq!(
+        set.insert(list.clone(), &w.court.public(), &w.bank.schema),
+        Err(Error::ListRejected("it is for another schema"))
+    );
+    let mut bytes = list.to_bytes();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let forged = EpochList::from_bytes(&bytes).unwrap();
+    assert_eq!(
+        set.insert(forged, &w.court.public(), &w.court.schema),
+        Err(Error::ListRejected("the rater's signature does not verify"))
+    );
+    assert!(set.is_empty());
+    // A request cannot name a list of a key or schema it does not trust.
+    let bank_list = EpochList::sign(
+        &w.bank.key,
+        &w.bank.schema,
+        list.window(),
+        4,
+        &[*creds[0].digest().unwrap().point()],
+    )
+    .unwrap();
+    assert!(
+        TrustedRater::new(w.court.schema.clone(), vec![w.court.public()])
+            .unwrap()
+            .anonymous(&[&bank_list])
+            .is_err()
+    );
+}
+
+/// The offset of the list index byte of the anonymous court part (slot 1),
+/// from the layout of spec §3.9.
+fn list_index_offset(p: &Presentation) -> usize {
+    let Some(Shown::Credential(bank)) = p.shown().first() else {
+        panic!()
+    };
+    2 + 32 + 4 + (1 + bank.to_bytes().len() - 2) + 1
+}
+
+/// The byte range of slot 1's anonymous part: index, `D'`, the fresh
+/// commitments and the membership proof.
+fn anonymous_part(p: &Presentation) -> std::ops::Range<usize> {
+    let Shown::Anonymous(a) = &p.shown()[1] else {
+        panic!()
+    };
+    let start = list_index_offset(p);
+    let len = 1 + 32 + 4 + 32 * a_commitments(p) + 4 + proof_len(a, p);
+    start..start + len
+}
+
+fn a_commitments(p: &Presentation) -> usize {
+    let bytes = p.to_bytes();
+    let at = list_index_offset(p) + 1 + 32;
+    u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize
+}
+
+fn proof_len(_: &AnonymousCredential, p: &Presentation) -> usize {
+    let bytes = p.to_bytes();
+    let at = list_index_offset(p) + 1 + 32 + 4 + 32 * a_commitments(p);
+    u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize
+}
+
+#[test]
+fn every_changed_byte_of_the_anonymous_part_is_refused() {
+    let w = World::new();
+    let (link, creds) = w.subject(12_000, 0);
+    let list = court_list(&w, 1, &[court_of(&creds)], 20);
+    let lists = lists_of(&w, &[&list]);
+    let req = consulate(&w, &[&list]);
+    let p = Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(4)).unwrap();
+    let bytes = p.to_bytes();
+    let part = anonymous_part(&p);
+    assert!(part.end <= bytes.len());
+    let mut checked = 0;
+    for i in part.clone() {
+        let mut b = bytes.clone();
+        b[i] ^= 0x01;
+        if let Ok(t) = Presentation::from_bytes(&b) {
+            assert!(
+                !t.verify_with_lists(&req, &lists).is_satisfied(),
+                "byte {} of the anonymous part changed and accepted",
+                i - part.start
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > part.len() / 2, "{checked} of {}", part.len());
+
+    // D' of another credential of the list: the opening does not match.
+    let (link2, creds2) = w.subject(9_000, 0);
+    let both = court_list(&w, 3, &[court_of(&creds), court_of(&creds2)], 20);
+    let lists = lists_of(&w, &[&both]);
+    let req = consulate(&w, &[&both]);
+    let mine =
+        Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(5)).unwrap();
+    let theirs =
+        Presentation::prove_with_lists_rng(&req, &link2, &creds2, &lists, &mut rng(6)).unwrap();
+    let mut b = mine.to_bytes();
+    let (at, at2) = (list_index_offset(&mine) + 1, list_index_offset(&theirs) + 1);
+    b[at..at + 32].copy_from_slice(&theirs.to_bytes()[at2..at2 + 32]);
+    let spliced = Presentation::from_bytes(&b).unwrap();
+    assert!(!spliced.verify_with_lists(&req, &lists).is_satisfied());
+}
+
+#[test]
+fn another_link_secret_cannot_use_a_listed_digest() {
+    let w = World::new();
+    let (_, creds) = w.subject(12_000, 0);
+    let (thief, _) = w.subject(1, 1);
+    let list = court_list(&w, 1, &[court_of(&creds)], 20);
+    let lists = lists_of(&w, &[&list]);
+    let req = request(
+        &w,
+        &[&list],
+        vec![Predicate::equals(a("court.outstanding_defaults"), 0)],
+    );
+    // The digest opens to the holder's link secret only.
+    assert!(!court_of(&creds).is_held_by(&thief));
+    assert!(matches!(
+        Presentation::prove_with_lists_rng(&req, &thief, &creds, &lists, &mut rng(4)),
+        Err(Error::UnusableCredential {
+            reason: Unusable::OtherHolder,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_batch_blames_exactly_the_bad_presentations() {
+    let w = World::new();
+    let subjects: Vec<_> = (0..6).map(|i| w.subject(6_000 + i, 0)).collect();
+    let listed: Vec<&HeldCredential> = subjects.iter().map(|(_, c)| court_of(c)).collect();
+    let list = court_list(&w, 1, &listed, 100);
+    let lists = lists_of(&w, &[&list]);
+    let reqs: Vec<ProofRequest> = (0..6).map(|_| consulate(&w, &[&list])).collect();
+    let mut ps: Vec<Presentation> = subjects
+        .iter()
+        .zip(&reqs)
+        .enumerate()
+        .map(|(i, ((link, creds), req))| {
+            Presentation::prove_with_lists_rng(req, link, creds, &lists, &mut rng(40 + i as u64))
+                .unwrap()
+        })
+        .collect();
+    // Presentation 2's membership proof is for presentation 3's transcript.
+    let proof_of = |p: &Presentation| {
+        let Shown::Anonymous(a) = &p.shown()[1] else {
+            panic!()
+        };
+        a.clone()
+    };
+    let (two, three) = (proof_of(&ps[2]), proof_of(&ps[3]));
+    let mut b = ps[2].to_bytes();
+    let r2 = anonymous_part(&ps[2]);
+    let r3 = anonymous_part(&ps[3]);
+    let tail = r3.end - (proof_len(&three, &ps[3]));
+    b[r2.end - proof_len(&two, &ps[2])..r2.end].copy_from_slice(&ps[3].to_bytes()[tail..r3.end]);
+    ps[2] = Presentation::from_bytes(&b).unwrap();
+    let items: Vec<(&ProofRequest, &Presentation)> = reqs.iter().zip(&ps).collect();
+    let batch = verify_batch_with_lists_rng(&items, &lists, &mut rng(99));
+    let single: Vec<bool> = items
+        .iter()
+        .map(|(r, p)| p.verify_with_lists(r, &lists).is_satisfied())
+        .collect();
+    let got: Vec<bool> = batch.iter().map(Verdict::is_satisfied).collect();
+    assert_eq!(got, single);
+    assert_eq!(got, [true, true, false, true, true, true]);
+}
+
+/// Every 32-byte window of `bytes`.
+fn windows(bytes: &[u8]) -> std::collections::HashSet<[u8; 32]> {
+    bytes.windows(32).map(|w| w.try_into().unwrap()).collect()
+}
+
+#[test]
+fn a_colluding_rater_and_verifier_find_nothing_in_common() {
+    let w = World::new();
+    let link = LinkSecret::generate(&mut rng(77));
+    // Everything the court sees and keeps at issuance: the request, the
+    // issued credentials (commitments, holder commitment, signatures,
+    // digest, and even the openings it drew), and its list.
+    let mut r = rng(78);
+    let (issuance, pending) =
+        link.issuance_request_with_rng(&w.court.public(), &w.court.schema, &mut r);
+    let issued = w
+        .court
+        .key
+        .issue_with_rng(
+            &w.court.schema,
+            &issuance,
+            &[
+                ("outstanding_defaults", 0),
+                ("valid_until", date(UNTIL).days()),
+            ],
+            2,
+            &mut r,
+        )
+        .unwrap();
+    let mut records = issuance.to_bytes();
+    for i in &issued {
+        records.extend_from_slice(&i.to_bytes());
+    }
+    let court_held = pending.accept(&link, &w.court.schema, issued).unwrap();
+    let bank = w.bank.issue(
+        &link,
+        &[
+            ("liquidity_eur", 12_000),
+            ("on_time_payments", 30),
+            ("late_payments", 5),
+            ("account_digest", 1),
+            ("valid_until", date(UNTIL).days()),
+        ],
+        1,
+    );
+    let creds = vec![bank[0].clone(), court_held[0].clone()];
+    let list = court_list(&w, 1, &[&court_held[0], &court_held[1]], 500);
+    records.extend_from_slice(&list.to_bytes());
+    let lists = lists_of(&w, &[&list]);
+
+    // Two presentations of the same court credential, to two requests.
+    let presentations: Vec<Presentation> = (0..2)
+        .map(|i| {
+            let req = consulate(&w, &[&list]);
+            let p =
+                Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(80 + i))
+                    .unwrap();
+            assert!(p.verify_with_lists(&req, &lists).is_satisfied());
+            p
+        })
+        .collect();
+    let recorded = windows(&records);
+    let parts: Vec<Vec<u8>> = presentations
+        .iter()
+        .map(|p| p.to_bytes()[anonymous_part(p)].to_vec())
+        .collect();
+    for part in &parts {
+        let seen = windows(part);
+        assert!(
+            seen.is_disjoint(&recorded),
+            "an anonymous part shares 32 bytes with the court's records"
+        );
+    }
+    // Nor do two showings of one credential share anything.
+    assert!(windows(&parts[0]).is_disjoint(&windows(&parts[1])));
+    // And the court's digest, commitments and holder commitment appear
+    // nowhere in the whole presentation.
+    let whole = windows(&presentations[0].to_bytes());
+    let c = court_held[0].credential();
+    for secretless in c.commitments().iter().chain([
+        c.holder_commitment(),
+        court_held[0].digest().unwrap().point(),
+    ]) {
+        assert!(!whole.contains(secretless.as_bytes()));
+    }
+}
