@@ -2,7 +2,8 @@
 //! benchmarks track, as a markdown table. No criterion; under a minute.
 //!
 //! Run with `cargo run --release --example bench_report`; with the argument
-//! `membership`, only the membership-proof section.
+//! `membership`, only the membership-proof and anonymous-mode sections; with
+//! `anonymous`, only the anonymous-mode section.
 
 #[path = "../benches/support/membership.rs"]
 mod membership;
@@ -296,6 +297,127 @@ fn membership_rows() {
     }
 }
 
+/// The consulate policy with the court anonymous (issue 9's targets): per
+/// list size, the presentation's size, prove, verify alone and in a batch of
+/// 64 against one list, beside the fast mode in the same run.
+fn anonymous_rows(world: &World) {
+    use credence::epoch::{EpochList, EpochLists, EpochWindow};
+    use curve25519_dalek::ristretto::RistrettoPoint;
+    const BATCH: usize = 64;
+    const DISTINCT: usize = 8;
+    println!("\n## Anonymous mode: the consulate policy with the court anonymous\n");
+    println!(
+        "The bank is shown in the fast mode and the court as a member of its epoch list of \
+         N digests (base 4, or 16 for faster proving). The prover folds the list on both \
+         cores. Batched = {BATCH} presentations against one list ({DISTINCT} \
+         distinct ones, each {} times; every item is weighted independently), per \
+         presentation. Fast = the same policy with both raters in the fast mode, same run.\n",
+        BATCH / DISTINCT
+    );
+    let fast = world.consulate(4242);
+    let fast_p = fast.prove(0);
+    let fast_prove = median(11, 1, || drop(fast.prove(1)));
+    let fast_verify = median(11, 1, || {
+        assert!(fast_p.verify(&fast.request).is_satisfied())
+    });
+    println!("| N | presentation | prove | verify | batched / presentation | list decode |");
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "| fast mode | {} B | {} | {} | — | — |",
+        fast_p.to_bytes().len(),
+        ms(fast_prove),
+        ms(fast_verify)
+    );
+    for (log, base) in [(10u32, 4usize), (12, 4), (16, 4), (16, 16)] {
+        let big = log >= 16;
+        let seeds: Vec<u64> = (0..DISTINCT as u64)
+            .map(|i| 500 + u64::from(log) * 10 + i)
+            .collect();
+        let subjects: Vec<_> = seeds.iter().map(|s| world.subject(*s)).collect();
+        let mut r = rng(u64::from(log));
+        let mut digests: Vec<_> = (0..(1usize << log) - DISTINCT)
+            .map(|_| RistrettoPoint::random(&mut r).compress())
+            .collect();
+        digests.extend(
+            subjects
+                .iter()
+                .map(|(_, h)| *h[1].digest().expect("digest").point()),
+        );
+        let window = EpochWindow {
+            epoch: 1,
+            not_before: date("2027-03-01").days() * 86_400,
+            not_after: (date("2027-03-01").days() + 1) * 86_400,
+        };
+        let list = EpochList::sign(
+            &world.court.key,
+            &world.court.schema,
+            window,
+            base,
+            &digests,
+        )
+        .expect("list");
+        let bytes = list.to_bytes();
+        let decode = median(if big { 3 } else { 7 }, 1, || {
+            drop(EpochList::from_bytes(&bytes).expect("decode"))
+        });
+        let mut lists = EpochLists::new();
+        lists
+            .insert(
+                list.clone(),
+                &world.court.key.public_key(),
+                &world.court.schema,
+            )
+            .expect("list");
+        let scenarios: Vec<Scenario> = seeds
+            .iter()
+            .map(|s| world.consulate_anonymous(*s, &list))
+            .collect();
+        let mut prove_times = Vec::new();
+        let presentations: Vec<Presentation> = scenarios
+            .iter()
+            .map(|s| {
+                let t = Instant::now();
+                let p = Presentation::prove_with_lists_rng(
+                    &s.request,
+                    &s.link,
+                    &s.held,
+                    &lists,
+                    &mut rng(7),
+                )
+                .expect("prove");
+                prove_times.push(t.elapsed());
+                p
+            })
+            .collect();
+        let verify = median(if big { 3 } else { 11 }, 1, || {
+            assert!(presentations[0]
+                .verify_with_lists(&scenarios[0].request, &lists)
+                .is_satisfied())
+        });
+        let items: Vec<(&ProofRequest, &Presentation)> = (0..BATCH)
+            .map(|i| {
+                (
+                    &scenarios[i % DISTINCT].request,
+                    &presentations[i % DISTINCT],
+                )
+            })
+            .collect();
+        let batched = median(if big { 3 } else { 7 }, 1, || {
+            assert!(verify_batch_with_lists(&items, &lists)
+                .iter()
+                .all(Verdict::is_satisfied))
+        }) / BATCH as u32;
+        println!(
+            "| 2^{log}, base {base} | {} B | {} | {} | {} | {} |",
+            presentations[0].to_bytes().len(),
+            ms(mid(prove_times)),
+            ms(verify),
+            ms(batched),
+            ms(decode),
+        );
+    }
+}
+
 /// The encoding of a court epoch list of `entries` in base `n`: what a
 /// wallet or verifier downloads and decodes once per epoch.
 fn epoch_list_bytes(n: usize, entries: &[curve25519_dalek::ristretto::RistrettoPoint]) -> Vec<u8> {
@@ -332,6 +454,13 @@ fn main() {
     if std::env::args().skip(1).any(|a| a == "membership") {
         println!("Release build on {cpu}.");
         membership_rows();
+        anonymous_rows(&world);
+        println!("\nReport made in {:.1} s.", started.elapsed().as_secs_f64());
+        return;
+    }
+    if std::env::args().skip(1).any(|a| a == "anonymous") {
+        println!("Release build on {cpu}.");
+        anonymous_rows(&world);
         println!("\nReport made in {:.1} s.", started.elapsed().as_secs_f64());
         return;
     }
@@ -440,5 +569,6 @@ fn main() {
         }))
     );
     membership_rows();
+    anonymous_rows(&world);
     println!("\nReport made in {:.1} s.", started.elapsed().as_secs_f64());
 }

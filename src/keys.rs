@@ -21,6 +21,22 @@ impl KeyId {
     pub fn to_bytes(self) -> [u8; 16] {
         self.0
     }
+
+    /// Reads the lower-case hexadecimal form [`KeyId`] displays as.
+    pub fn parse_hex(s: &str) -> Option<Self> {
+        if s.len() != 32
+            || !s
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return None;
+        }
+        let mut out = [0u8; 16];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(KeyId(out))
+    }
 }
 
 impl fmt::Display for KeyId {

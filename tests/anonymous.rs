@@ -461,3 +461,168 @@ fn a_colluding_rater_and_verifier_find_nothing_in_common() {
         assert!(!whole.contains(secretless.as_bytes()));
     }
 }
+
+/// A wallet holding a bank batch of one and a court batch of one from `w`,
+/// for a subject with `defaults`.
+fn wallet(w: &World, defaults: u64) -> Wallet {
+    let mut wallet = Wallet::generate_with_rng(&mut rng(300 + defaults));
+    let until = date(UNTIL).days();
+    let bank = RaterDescriptor::new(w.bank.schema.clone(), w.bank.public());
+    let req = wallet.request_issuance_with_rng(&bank, &mut rng(301));
+    let issued = w
+        .bank
+        .key
+        .issue_with_rng(
+            &w.bank.schema,
+            &req,
+            &[
+                ("liquidity_eur", 12_000),
+                ("on_time_payments", 30),
+                ("late_payments", 5),
+                ("account_digest", 7),
+                ("valid_until", until),
+            ],
+            1,
+            &mut rng(302),
+        )
+        .unwrap();
+    wallet.add(issued).unwrap();
+    let court = RaterDescriptor::new(w.court.schema.clone(), w.court.public());
+    let req = wallet.request_issuance_with_rng(&court, &mut rng(303));
+    let issued = w
+        .court
+        .key
+        .issue_with_rng(
+            &w.court.schema,
+            &req,
+            &[("outstanding_defaults", defaults), ("valid_until", until)],
+            1,
+            &mut rng(304),
+        )
+        .unwrap();
+    wallet.add(issued).unwrap();
+    wallet
+}
+
+/// The court digest a wallet holds.
+fn court_digest(wallet: &Wallet) -> CompressedRistretto {
+    let json: serde_json::Value = serde_json::from_slice(&wallet.to_json().unwrap()).unwrap();
+    let b64 = json["credentials"][1]["credential"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let held = HeldCredential::from_bytes(&URL_SAFE_NO_PAD.decode(b64).unwrap()).unwrap();
+    *held.digest().unwrap().point()
+}
+
+fn list_with(w: &World, epoch: u64, digests: &[CompressedRistretto], crowd: usize) -> EpochList {
+    let mut r = rng(2000 + epoch);
+    let mut all: Vec<CompressedRistretto> = (0..crowd)
+        .map(|_| RistrettoPoint::random(&mut r).compress())
+        .collect();
+    all.extend_from_slice(digests);
+    let start = date(ON).days() * DAY;
+    let window = EpochWindow {
+        epoch,
+        not_before: start,
+        not_after: start + DAY,
+    };
+    EpochList::sign(&w.court.key, &w.court.schema, window, 4, &all).unwrap()
+}
+
+#[test]
+fn a_wallet_shows_an_anonymous_credential_again_and_spends_fast_ones() {
+    let w = World::new();
+    let mut mei = wallet(&w, 0);
+    let list = list_with(&w, 1, &[court_digest(&mei)], 1100);
+    let lists = lists_of(&w, &[&list]);
+    let court_only = |seed| {
+        let court = TrustedRater::new(w.court.schema.clone(), vec![w.court.public()])
+            .unwrap()
+            .anonymous(&[&list])
+            .unwrap();
+        ProofRequest::builder("consulate.example", date(ON))
+            .trust_rater(court)
+            .predicate(Predicate::equals(a("court.outstanding_defaults"), 0))
+            .build_with_rng(&mut rng(seed))
+            .unwrap()
+    };
+    let consent = mei.consent_with_lists(&court_only(1), &lists);
+    assert_eq!(consent.anonymous, vec![("court".to_owned(), Some(1101))]);
+    assert!(consent.credentials.is_empty(), "nothing is spent");
+    assert!(consent.to_string().contains("one of 1101 credentials"));
+    // The one court credential answers three requests.
+    for seed in 1..=3 {
+        let req = court_only(seed);
+        let p = mei
+            .prove_with_lists_rng(&req, &lists, &mut rng(seed))
+            .unwrap();
+        assert!(p.verify_with_lists(&req, &lists).is_satisfied());
+    }
+    assert!(mei.credentials().iter().all(|c| !c.used));
+    // The consulate's mixed request spends the bank credential only.
+    let req = consulate(&w, &[&list]);
+    let p = mei.prove_with_lists_rng(&req, &lists, &mut rng(9)).unwrap();
+    assert!(p.verify_with_lists(&req, &lists).is_satisfied());
+    let used: Vec<bool> = mei.credentials().iter().map(|c| c.used).collect();
+    assert_eq!(used, [true, false]);
+    assert!(matches!(
+        mei.prove_with_lists_rng(&req, &lists, &mut rng(10)),
+        Err(WalletError::AllUsed { .. })
+    ));
+    // Pins and the minimum survive the file.
+    let back = Wallet::from_json(&mei.to_json().unwrap()).unwrap();
+    assert_eq!(back.list_pins(), mei.list_pins());
+    assert_eq!(back.list_pins().len(), 1);
+    assert_eq!(back.min_list_size(), DEFAULT_MIN_LIST_SIZE);
+}
+
+#[test]
+fn a_wallet_refuses_small_lists_split_views_and_says_when_it_is_revoked() {
+    let w = World::new();
+    let mut mei = wallet(&w, 0);
+    let mine = court_digest(&mei);
+    let small = list_with(&w, 1, &[mine], 100);
+    let lists = lists_of(&w, &[&small]);
+    let req = consulate(&w, &[&small]);
+    match mei.prove_with_lists_rng(&req, &lists, &mut rng(1)) {
+        Err(WalletError::SmallList {
+            count: 101,
+            min: 1024,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(mei.consent_with_lists(&req, &lists).anonymous[0].1 == Some(101));
+    mei.set_min_list_size(64);
+    let p = mei.prove_with_lists_rng(&req, &lists, &mut rng(1)).unwrap();
+    assert!(p.verify_with_lists(&req, &lists).is_satisfied());
+
+    // Another list for the same epoch: refused, whichever request names it.
+    let other = list_with(&w, 1, &[mine], 99);
+    let lists = lists_of(&w, &[&other]);
+    let req = consulate(&w, &[&other]);
+    assert!(matches!(
+        mei.prove_with_lists_rng(&req, &lists, &mut rng(2)),
+        Err(WalletError::ListSplit { epoch: 1, .. })
+    ));
+
+    // Epoch 2 leaves the credential out: a clear refusal.
+    let mut next = wallet(&w, 0);
+    next.set_min_list_size(64);
+    let e2 = list_with(&w, 2, &[], 120);
+    let lists = lists_of(&w, &[&e2]);
+    let req = consulate(&w, &[&e2]);
+    let err = next
+        .prove_with_lists_rng(&req, &lists, &mut rng(3))
+        .unwrap_err();
+    assert!(
+        matches!(err, WalletError::Credence(Error::NotListed { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains("revoked"), "{err}");
+    // Nothing was spent by the refusals.
+    assert!(next.credentials().iter().all(|c| !c.used));
+}

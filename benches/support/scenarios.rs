@@ -249,6 +249,34 @@ impl World {
         }
     }
 
+    /// The consulate policy with the court shown anonymously against `list`
+    /// and the bank in the fast mode.
+    pub fn consulate_anonymous(&self, seed: u64, list: &credence::epoch::EpochList) -> Scenario {
+        let (link, held) = self.subject(seed);
+        let mut n = [0u8; 32];
+        n[..8].copy_from_slice(&seed.to_le_bytes());
+        let court = TrustedRater::new(self.court.schema.clone(), vec![self.court.key.public_key()])
+            .expect("trusted")
+            .anonymous(&[list])
+            .expect("anonymous");
+        let request = ProofRequest::builder("consulate.example", date(ON))
+            .purpose("visa fast track")
+            .trust(self.bank.schema.clone(), vec![self.bank.key.public_key()])
+            .trust_rater(court)
+            .predicates(vec![
+                Predicate::at_least(a("bank.liquidity_eur"), 5000),
+                Predicate::equals(a("court.outstanding_defaults"), 0),
+            ])
+            .build_with_nonce(n)
+            .expect("request");
+        Scenario {
+            name: "consulate policy, court anonymous".into(),
+            request,
+            link,
+            held,
+        }
+    }
+
     /// A linear score over 8 attributes of 3 raters.
     pub fn linear8(&self, seed: u64) -> Scenario {
         let (link, held) = self.subject(seed);

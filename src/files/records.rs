@@ -381,20 +381,7 @@ fn fixed<const N: usize>(s: &str, what: &'static str) -> Result<[u8; N], DecodeE
 }
 
 fn parse_key_id(s: &str) -> Result<KeyId, DecodeError> {
-    let bad = DecodeError::Malformed("key id");
-    if s.len() != 32
-        || !s
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        return Err(bad);
-    }
-    let mut out = [0u8; 16];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2).ok_or(bad.clone())?, 16)
-            .map_err(|_| bad.clone())?;
-    }
-    Ok(KeyId(out))
+    KeyId::parse_hex(s).ok_or(DecodeError::Malformed("key id"))
 }
 
 #[derive(Serialize, Deserialize)]

@@ -241,12 +241,22 @@ pub fn verify_batch_with_lists(
 /// thread batch-verifies a contiguous share of `items`.
 #[cfg(feature = "parallel")]
 pub fn verify_batch_parallel(items: &[(&ProofRequest, &Presentation)]) -> Vec<Verdict> {
+    verify_batch_parallel_with_lists(items, &EpochLists::new())
+}
+
+/// [`verify_batch_with_lists`] split across the threads of rayon's global
+/// pool: each thread batch-verifies a contiguous share of `items`.
+#[cfg(feature = "parallel")]
+pub fn verify_batch_parallel_with_lists(
+    items: &[(&ProofRequest, &Presentation)],
+    lists: &EpochLists,
+) -> Vec<Verdict> {
     use rayon::prelude::*;
     let threads = rayon::current_num_threads().max(1);
     let share = items.len().div_ceil(threads).max(1);
     items
         .par_chunks(share)
-        .map(verify_batch)
+        .map(|chunk| verify_batch_with_lists(chunk, lists))
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()

@@ -19,11 +19,11 @@ mod verify;
 #[cfg(test)]
 mod tests;
 
-#[cfg(feature = "parallel")]
-pub use batch::verify_batch_parallel;
 pub use batch::{
     verify_batch, verify_batch_with_lists, verify_batch_with_lists_rng, verify_batch_with_rng,
 };
+#[cfg(feature = "parallel")]
+pub use batch::{verify_batch_parallel, verify_batch_parallel_with_lists};
 
 /// A presentation (spec §7.2): each credential shown in the mode the request
 /// asks for, the disclosed values, one aggregated range proof per bit width

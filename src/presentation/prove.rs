@@ -89,7 +89,13 @@ impl<R: RngCore + CryptoRng> Side for Proving<'_, R> {
             .get(slot)
             .and_then(Option::as_ref)
             .ok_or(Error::Internal("membership witness"))?;
-        let proof = membership::prove_with_rng(
+        // The parallel prover folds the list across threads and makes the
+        // same proof for the same RNG.
+        #[cfg(feature = "parallel")]
+        let prove = membership::prove_parallel_with_rng;
+        #[cfg(not(feature = "parallel"))]
+        let prove = membership::prove_with_rng;
+        let proof = prove(
             &list.params(),
             t,
             list.points(),

@@ -31,6 +31,7 @@ use std::time::{Duration, SystemTime};
 use rand_core::{CryptoRng, RngCore};
 
 use crate::descriptor::RaterDescriptor;
+use crate::epoch::{EpochList, EpochLists};
 use crate::errors::Error;
 use crate::policy::{Date, Predicate};
 use crate::presentation::Presentation;
@@ -42,11 +43,11 @@ use crate::verifier_id::{self, VerifierIdError};
 mod dir;
 mod store;
 
-#[cfg(feature = "parallel")]
-pub use crate::presentation::verify_batch_parallel;
 pub use crate::presentation::{
     verify_batch, verify_batch_with_lists, verify_batch_with_lists_rng, verify_batch_with_rng,
 };
+#[cfg(feature = "parallel")]
+pub use crate::presentation::{verify_batch_parallel, verify_batch_parallel_with_lists};
 #[cfg(feature = "files")]
 pub use dir::DirNonceStore;
 pub use store::{
@@ -91,6 +92,13 @@ pub enum VerifierError {
     /// The system clock is before 1970-01-01.
     #[error("the system clock is before 1970")]
     Clock,
+    /// An epoch list is not signed by a trusted rater key for its schema.
+    #[error("the epoch list is not signed by a trusted rater key of its schema")]
+    UntrustedList,
+    /// A request asks for the anonymous mode for a schema, and the verifier
+    /// holds no epoch list of it that is current.
+    #[error("no current epoch list of `{0}` to ask for the anonymous mode with")]
+    NoCurrentList(String),
 }
 
 /// A verifier: its id, the raters it trusts, and a [`NonceStore`] of the
@@ -109,6 +117,7 @@ pub struct Verifier<S: NonceStore> {
     store: S,
     lifetime: Duration,
     max_failures: u32,
+    lists: EpochLists,
 }
 
 /// Seconds since 1970-01-01 UTC.
@@ -135,7 +144,37 @@ impl<S: NonceStore> Verifier<S> {
             store,
             lifetime: DEFAULT_LIFETIME,
             max_failures: DEFAULT_MAX_FAILURES,
+            lists: EpochLists::new(),
         })
+    }
+
+    /// Adds a rater's epoch list, after checking that a trusted rater key
+    /// signed it for its schema: requests may then ask for the anonymous
+    /// mode for that schema ([`NewRequest::anonymous`]), and presentations
+    /// are checked against it.
+    ///
+    /// # Errors
+    /// [`VerifierError::UntrustedList`] when no trusted descriptor has its
+    /// key and schema; [`VerifierError::Request`] when its signature does
+    /// not verify.
+    pub fn add_list(
+        &mut self,
+        list: impl Into<std::sync::Arc<EpochList>>,
+    ) -> Result<(), VerifierError> {
+        let list = list.into();
+        let rater = self
+            .trusted
+            .iter()
+            .find(|d| d.key_id() == list.key_id() && d.schema().digest() == *list.schema_digest())
+            .ok_or(VerifierError::UntrustedList)?;
+        let (key, schema) = (*rater.key(), rater.schema().clone());
+        self.lists.insert(list, &key, &schema)?;
+        Ok(())
+    }
+
+    /// The epoch lists it holds.
+    pub fn lists(&self) -> &EpochLists {
+        &self.lists
     }
 
     /// Sets the lifetime of the requests issued from now on (whole seconds).
@@ -176,6 +215,7 @@ impl<S: NonceStore> Verifier<S> {
             purpose: String::new(),
             predicates: Vec::new(),
             lifetime: self.lifetime,
+            anonymous: Vec::new(),
         }
     }
 
@@ -263,11 +303,13 @@ impl<S: NonceStore> Verifier<S> {
         }
         let verdicts: Vec<Verdict> = match pending.as_slice() {
             [] => Vec::new(),
-            [(request, presentation)] => vec![presentation.verify(request)],
+            [(request, presentation)] => {
+                vec![presentation.verify_with_lists(request, &self.lists)]
+            }
             #[cfg(feature = "parallel")]
-            many => verify_batch_parallel(many),
+            many => verify_batch_parallel_with_lists(many, &self.lists),
             #[cfg(not(feature = "parallel"))]
-            many => verify_batch(many),
+            many => verify_batch_with_lists(many, &self.lists),
         };
         let verdicts: Vec<Verdict> = verdicts
             .into_iter()
@@ -408,9 +450,18 @@ pub struct NewRequest<'v, S: NonceStore> {
     purpose: String,
     predicates: Vec<Predicate>,
     lifetime: Duration,
+    anonymous: Vec<String>,
 }
 
 impl<S: NonceStore> NewRequest<'_, S> {
+    /// Asks for the credential of schema `schema_id` in the anonymous mode,
+    /// against the verifier's current epoch lists of it (up to 4, newest
+    /// first; [`Verifier::add_list`]).
+    pub fn anonymous(mut self, schema_id: &str) -> Self {
+        self.anonymous.push(schema_id.to_owned());
+        self
+    }
+
     /// Says why the verifier asks; shown to the subject before consent.
     pub fn purpose(mut self, purpose: &str) -> Self {
         purpose.clone_into(&mut self.purpose);
@@ -488,12 +539,32 @@ impl<S: NonceStore> NewRequest<'_, S> {
             .filter(|d| named.contains(&d.schema().id()))
             .cloned()
             .collect();
-        let request = ProofRequest::builder(&v.id, self.date)
-            .purpose(&self.purpose)
-            .predicates(self.predicates.iter().cloned())
-            .trust_descriptors(&relevant)?
-            .build_with_rng(rng)?;
         let issued_at = unix(SystemTime::now())?;
+        let mut builder = ProofRequest::builder(&v.id, self.date)
+            .purpose(&self.purpose)
+            .predicates(self.predicates.iter().cloned());
+        for mut rater in RaterDescriptor::trusted_raters(&relevant)? {
+            let id = rater.schema().id().to_owned();
+            if self.anonymous.contains(&id) {
+                let mut current: Vec<&EpochList> = v
+                    .lists
+                    .iter()
+                    .filter(|l| {
+                        l.is_current_at(issued_at)
+                            && *l.schema_digest() == rater.schema().digest()
+                            && rater.keys().iter().any(|k| k.key_id() == l.key_id())
+                    })
+                    .collect();
+                current.sort_by_key(|l| std::cmp::Reverse(l.epoch()));
+                current.truncate(crate::wire::caps::LISTS_PER_SCHEMA);
+                if current.is_empty() {
+                    return Err(VerifierError::NoCurrentList(id));
+                }
+                rater = rater.anonymous(&current).map_err(Error::from)?;
+            }
+            builder = builder.trust_rater(rater);
+        }
+        let request = builder.build_with_rng(rng)?;
         let terms = RequestTerms {
             digest: request.digest(),
             issued_at,

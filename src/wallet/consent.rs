@@ -5,6 +5,7 @@ use std::fmt;
 use super::log::is_at_most;
 use super::probing::{facts_of_request, Fact, Narrowing, Statement};
 use super::Wallet;
+use crate::epoch::{EpochList, EpochLists};
 use crate::policy::{AttrRef, Date};
 use crate::request::ProofRequest;
 use crate::schema::Category;
@@ -39,6 +40,11 @@ pub struct ConsentSummary {
     /// For each schema whose credential would be presented: its id and how
     /// many unused credentials of it the wallet holds now.
     pub credentials: Vec<(String, usize)>,
+    /// For each schema the request asks for anonymously: its id and the size
+    /// of the epoch list the wallet would prove membership in (the
+    /// anonymity set), `None` when the wallet has none of the lists the
+    /// request names.
+    pub anonymous: Vec<(String, Option<usize>)>,
     /// How many presentations this wallet made to this verifier before.
     pub earlier_presentations: usize,
     /// What the verifier would know about each protected attribute touched.
@@ -46,7 +52,7 @@ pub struct ConsentSummary {
 }
 
 impl ConsentSummary {
-    pub(super) fn new(wallet: &Wallet, request: &ProofRequest) -> Self {
+    pub(super) fn new(wallet: &Wallet, request: &ProofRequest, lists: &EpochLists) -> Self {
         let use_of = |a: &AttrRef| {
             request.trusted_for(a.schema()).and_then(|t| {
                 let i = t.schema.index_of(a.attribute())?;
@@ -100,9 +106,22 @@ impl ConsentSummary {
                 behavioural.push(u.attribute.clone());
             }
         }
+        let anonymous = request
+            .trusted()
+            .iter()
+            .filter(|t| t.is_anonymous() && request.schemas().any(|s| s.id() == t.schema().id()))
+            .map(|t| {
+                let size = (0..t.lists().len())
+                    .filter_map(|i| t.list_in(lists, i))
+                    .map(EpochList::len)
+                    .max();
+                (t.schema().id().to_owned(), size)
+            })
+            .collect::<Vec<_>>();
         let credentials = request
             .schemas()
             .map(|s| s.id())
+            .filter(|s| !anonymous.iter().any(|(a, _)| a == s))
             .map(|s| {
                 let unused = wallet
                     .credentials
@@ -121,6 +140,7 @@ impl ConsentSummary {
             categories,
             behavioural,
             credentials,
+            anonymous,
             earlier_presentations: wallet
                 .disclosures
                 .get(request.verifier_id())
@@ -190,6 +210,19 @@ impl fmt::Display for ConsentSummary {
             .map(|(s, n)| format!("one `{s}` credential ({n} unused)"))
             .collect();
         writeln!(f, "Spends:     {}", list(&creds))?;
+        for (schema, size) in &self.anonymous {
+            match size {
+                Some(n) => writeln!(
+                    f,
+                    "Anonymous:  `{schema}`: shown as one of {n} credentials of its epoch list; \
+                     the rater cannot recognise it"
+                )?,
+                None => writeln!(
+                    f,
+                    "Anonymous:  `{schema}`: the wallet does not have the epoch list the request names"
+                )?,
+            }
+        }
         writeln!(
             f,
             "Earlier presentations to this verifier: {}",

@@ -31,6 +31,35 @@ struct RawWallet {
     pending: Vec<RawPending>,
     min_intervals: BTreeMap<String, u64>,
     disclosures: BTreeMap<String, Vec<DisclosureRecord>>,
+    /// Absent when it is the default (as in wallets written before the
+    /// anonymous mode).
+    #[serde(
+        default = "default_min_list_size",
+        skip_serializing_if = "is_default_min_list_size"
+    )]
+    min_list_size: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    list_pins: Vec<RawPin>,
+}
+
+fn default_min_list_size() -> usize {
+    super::DEFAULT_MIN_LIST_SIZE
+}
+
+fn is_default_min_list_size(n: &usize) -> bool {
+    *n == super::DEFAULT_MIN_LIST_SIZE
+}
+
+/// The digest of the epoch list seen for a rater key, schema and epoch.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPin {
+    key_id: String,
+    #[serde(with = "crate::wire::b64::array")]
+    schema_digest: [u8; 32],
+    epoch: u64,
+    #[serde(with = "crate::wire::b64::array")]
+    digest: [u8; 32],
 }
 
 impl Drop for RawWallet {
@@ -104,6 +133,17 @@ impl Wallet {
                 .map(|(a, w)| (a.to_string(), *w))
                 .collect(),
             disclosures: self.disclosures.clone(),
+            min_list_size: self.min_list_size,
+            list_pins: self
+                .list_pins
+                .iter()
+                .map(|p| RawPin {
+                    key_id: p.key_id.to_string(),
+                    schema_digest: p.schema_digest,
+                    epoch: p.epoch,
+                    digest: p.digest,
+                })
+                .collect(),
         };
         files::to_json(&raw).map_err(|_| WalletError::Encode)
     }
@@ -168,12 +208,29 @@ impl Wallet {
                 min_intervals.insert(attr, *w);
             }
         }
+        let list_pins = raw
+            .list_pins
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let key_id = crate::keys::KeyId::parse_hex(&p.key_id)
+                    .ok_or_else(|| bad(format!("list pin {i}: the key id is not 32 hex digits")))?;
+                Ok(super::ListPin {
+                    key_id,
+                    schema_digest: p.schema_digest,
+                    epoch: p.epoch,
+                    digest: p.digest,
+                })
+            })
+            .collect::<Result<Vec<_>, WalletError>>()?;
         Ok(Wallet {
             link,
             credentials,
             pending,
             min_intervals,
             disclosures: raw.disclosures.clone(),
+            min_list_size: raw.min_list_size,
+            list_pins,
         })
     }
 }

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use rand_core::{CryptoRng, RngCore};
 
 use crate::descriptor::RaterDescriptor;
+use crate::epoch::EpochLists;
 use crate::errors::{DecodeError, Error};
 use crate::issuance::{IssuanceRequest, IssuedCredential};
 use crate::keys::KeyId;
@@ -28,6 +29,7 @@ mod consent;
 mod file;
 mod json;
 mod listing;
+mod lists;
 mod log;
 mod probing;
 
@@ -36,6 +38,8 @@ pub use crate::issuance::PendingIssuance;
 pub use consent::ConsentSummary;
 #[cfg(feature = "files")]
 pub use file::WalletFile;
+use lists::is_anonymous;
+pub use lists::{ListPin, DEFAULT_MIN_LIST_SIZE};
 pub use log::DisclosureRecord;
 pub use probing::Narrowing;
 
@@ -75,6 +79,32 @@ pub enum WalletError {
     AllUsed {
         /// The schema id.
         schema: String,
+    },
+    /// An epoch list the request names is smaller than the wallet's minimum
+    /// anonymity set.
+    #[error(
+        "the `{schema}` epoch list holds {count} credentials, fewer than this wallet's \
+         minimum of {min}: an anonymous presentation would hide in too small a crowd"
+    )]
+    SmallList {
+        /// The schema id.
+        schema: String,
+        /// The list's size.
+        count: usize,
+        /// The wallet's minimum.
+        min: usize,
+    },
+    /// The rater showed another list for an epoch than the one the wallet saw
+    /// before: one of them may be made to single the holder out.
+    #[error(
+        "the `{schema}` rater shows a different epoch list for epoch {epoch} than this \
+         wallet saw before; refusing to prove against it"
+    )]
+    ListSplit {
+        /// The schema id.
+        schema: String,
+        /// The epoch.
+        epoch: u64,
     },
     /// The request would narrow a protected attribute too far.
     #[error("refused (threshold probing): {0}")]
@@ -160,6 +190,10 @@ pub struct Wallet {
     pending: Vec<Pending>,
     min_intervals: BTreeMap<AttrRef, u64>,
     disclosures: BTreeMap<String, Vec<DisclosureRecord>>,
+    /// The smallest epoch list the wallet proves membership in.
+    min_list_size: usize,
+    /// The digest of each epoch list seen, per rater key, schema and epoch.
+    list_pins: Vec<ListPin>,
 }
 
 impl fmt::Debug for Wallet {
@@ -180,6 +214,8 @@ impl Wallet {
             pending: Vec::new(),
             min_intervals: BTreeMap::new(),
             disclosures: BTreeMap::new(),
+            min_list_size: DEFAULT_MIN_LIST_SIZE,
+            list_pins: Vec::new(),
         }
     }
 
@@ -315,7 +351,14 @@ impl Wallet {
 
     /// What the holder should see before consenting to `request`.
     pub fn consent(&self, request: &ProofRequest) -> ConsentSummary {
-        ConsentSummary::new(self, request)
+        ConsentSummary::new(self, request, &EpochLists::new())
+    }
+
+    /// [`Wallet::consent`] for a request that asks for the anonymous mode:
+    /// the summary names the size of each list the wallet would prove
+    /// membership in.
+    pub fn consent_with_lists(&self, request: &ProofRequest, lists: &EpochLists) -> ConsentSummary {
+        ConsentSummary::new(self, request, lists)
     }
 
     /// Answers `request` with credentials never presented before, then marks
@@ -335,7 +378,38 @@ impl Wallet {
         request: &ProofRequest,
         rng: &mut R,
     ) -> Result<Presentation, WalletError> {
-        self.answer(request, true, rng)
+        self.answer(request, &EpochLists::new(), true, rng)
+    }
+
+    /// [`Wallet::prove_with_rng`] for a request that asks for the anonymous
+    /// mode for some schemas (spec/wallet.md §6): `lists` holds the raters'
+    /// current epoch lists, each checked against its rater when added. A
+    /// credential shown anonymously is not spent: nothing in the
+    /// presentation links it to another.
+    ///
+    /// # Errors
+    /// As [`Wallet::prove_with_rng`]; [`WalletError::SmallList`],
+    /// [`WalletError::ListSplit`]; [`Error::NotListed`] when the credential
+    /// is in none of the lists (revoked, or newer than them).
+    pub fn prove_with_lists_rng<R: RngCore + CryptoRng>(
+        &mut self,
+        request: &ProofRequest,
+        lists: &EpochLists,
+        rng: &mut R,
+    ) -> Result<Presentation, WalletError> {
+        self.answer(request, lists, true, rng)
+    }
+
+    /// [`Wallet::prove_with_lists_rng`] with the operating system's RNG.
+    ///
+    /// # Errors
+    /// As [`Wallet::prove_with_lists_rng`].
+    pub fn prove_with_lists(
+        &mut self,
+        request: &ProofRequest,
+        lists: &EpochLists,
+    ) -> Result<Presentation, WalletError> {
+        self.prove_with_lists_rng(request, lists, &mut rand_core::OsRng)
     }
 
     /// [`Wallet::prove_with_rng`] with the operating system's RNG.
@@ -356,7 +430,20 @@ impl Wallet {
         request: &ProofRequest,
         rng: &mut R,
     ) -> Result<Presentation, WalletError> {
-        self.answer(request, false, rng)
+        self.answer(request, &EpochLists::new(), false, rng)
+    }
+
+    /// [`Wallet::prove_with_lists`] without the threshold-probing rule.
+    ///
+    /// # Errors
+    /// As [`Wallet::prove_with_lists_rng`], but never
+    /// [`WalletError::Narrowing`].
+    pub fn prove_allowing_narrowing_with_lists(
+        &mut self,
+        request: &ProofRequest,
+        lists: &EpochLists,
+    ) -> Result<Presentation, WalletError> {
+        self.answer(request, lists, false, &mut rand_core::OsRng)
     }
 
     /// [`Wallet::prove_allowing_narrowing_with_rng`] with the operating
@@ -374,14 +461,19 @@ impl Wallet {
     fn answer<R: RngCore + CryptoRng>(
         &mut self,
         request: &ProofRequest,
+        lists: &EpochLists,
         guard: bool,
         rng: &mut R,
     ) -> Result<Presentation, WalletError> {
         if guard {
             self.check_narrowing(request)?;
         }
+        let pins = self.check_lists(request, lists)?;
         for schema in request.schemas() {
             let schema = schema.id();
+            if is_anonymous(request, schema) {
+                continue;
+            }
             let mut of_schema = self
                 .credentials
                 .iter()
@@ -398,18 +490,16 @@ impl Wallet {
             .iter()
             .filter_map(|&i| self.credentials.get(i).map(|h| &h.held))
             .collect();
-        let presentation = Presentation::prove_chosen_with_rng(
-            request,
-            &self.link,
-            &chosen,
-            &crate::epoch::EpochLists::new(),
-            rng,
-        )?;
+        let presentation =
+            Presentation::prove_chosen_with_rng(request, &self.link, &chosen, lists, rng)?;
         for i in picked {
             if let Some(h) = self.credentials.get_mut(i) {
-                h.used = true;
+                if !is_anonymous(request, h.rater.schema().id()) {
+                    h.used = true;
+                }
             }
         }
+        self.list_pins.extend(pins);
         self.disclosures
             .entry(request.verifier_id().to_owned())
             .or_default()
@@ -417,14 +507,16 @@ impl Wallet {
         Ok(presentation)
     }
 
-    /// The indices in `self.credentials` of the unused credentials a proof of
-    /// `request` uses, one per credential slot (spec/wallet.md §5).
+    /// The indices in `self.credentials` of the credentials a proof of
+    /// `request` uses, one per credential slot (spec/wallet.md §5): unused
+    /// ones for the fast mode; any for the anonymous mode, whose
+    /// presentations of one credential cannot be linked.
     fn pick(&self, request: &ProofRequest) -> Result<Vec<usize>, Error> {
         let (indices, candidates): (Vec<usize>, Vec<&HeldCredential>) = self
             .credentials
             .iter()
             .enumerate()
-            .filter(|(_, h)| !h.used)
+            .filter(|(_, h)| !h.used || is_anonymous(request, h.rater.schema().id()))
             .map(|(i, h)| (i, &h.held))
             .unzip();
         Ok(select(request, &self.link, &candidates)?

@@ -178,6 +178,33 @@ fn the_readme_walkthrough_runs_through_the_binary() {
     assert!(last.contains("court.outstanding_defaults == 0"), "{err}");
     assert!(!dir.path().join("jun.pres.json").exists());
 
+    // The anonymous mode: a small crowd refused, then a satisfied verdict
+    // against the court's list; after the revocation, a clear refusal.
+    let small = find(&ran, &["wallet prove", "anon1.req.json"], 0);
+    let err = small.stderr();
+    assert!(
+        err.contains("Anonymous:  `court`: shown as one of 3"),
+        "{err}"
+    );
+    assert!(
+        err.contains("fewer than this wallet's minimum of 1024"),
+        "{err}"
+    );
+    let check = find(&ran, &["verifier check", "anon1.pres.json"], 0);
+    let verdict: serde_json::Value = serde_json::from_str(&check.stdout()).unwrap();
+    assert_eq!(verdict["satisfied"], true, "{verdict}");
+    let presentation: credence::Presentation =
+        serde_json::from_slice(&std::fs::read(dir.path().join("anon1.pres.json")).unwrap())
+            .unwrap();
+    assert!(matches!(
+        presentation.shown(),
+        [credence::Shown::Anonymous(_)]
+    ));
+    let revoked = find(&ran, &["wallet prove", "anon2.req.json"], 0);
+    let last = revoked.stderr().lines().last().unwrap().to_owned();
+    assert!(last.contains("revoked"), "{last}");
+    assert!(!dir.path().join("anon2.pres.json").exists());
+
     // Threshold probing: refused with a reason, answered only with the override.
     let probe = find(&ran, &["wallet prove", "probe2.req.json"], 0);
     let err = probe.stderr();
@@ -209,7 +236,7 @@ fn the_readme_walkthrough_runs_through_the_binary() {
             .as_array()
             .unwrap()
             .len(),
-        3
+        4
     );
     for secret in [link, "18250", "42000"] {
         assert!(!listed.contains(secret), "{secret} in {listed}");

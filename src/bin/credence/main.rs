@@ -158,6 +158,10 @@ enum WalletCommand {
         /// As for `wallet init`.
         #[arg(long = "min-interval", value_name = "SCHEMA.ATTR=WIDTH", value_parser = min_interval)]
         min_interval: Vec<(AttrRef, u64)>,
+        /// The smallest epoch list (anonymity set) to prove membership in
+        /// (default 1024).
+        #[arg(long, value_name = "N")]
+        min_list_size: Option<usize>,
     },
     /// Print an issuance request for a rater, and remember it.
     Request {
@@ -200,6 +204,10 @@ enum WalletCommand {
         /// below its minimum interval.
         #[arg(long)]
         allow_narrowing: bool,
+        /// A rater's epoch list, for a request that asks for the anonymous
+        /// mode (`rater publish-list` writes them). Repeat for each.
+        #[arg(long = "list", value_name = "LIST")]
+        lists: Vec<PathBuf>,
         /// Write the presentation here instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -231,6 +239,13 @@ enum VerifierCommand {
         /// How long the request can be answered, in seconds.
         #[arg(long, value_name = "SECONDS", default_value_t = 600)]
         lifetime: u64,
+        /// Ask for this schema's credential in the anonymous mode, against
+        /// the current epoch lists given with --list. Repeat for each schema.
+        #[arg(long, value_name = "SCHEMA")]
+        anonymous: Vec<String>,
+        /// A trusted rater's epoch list. Repeat for each.
+        #[arg(long = "list", value_name = "LIST")]
+        lists: Vec<PathBuf>,
     },
     /// Check a presentation against a request this verifier issued; print the
     /// verdict. A request is answered once: after a satisfying presentation,
@@ -249,6 +264,9 @@ enum VerifierCommand {
         /// The subject's presentation.
         #[arg(value_name = "PRESENTATION.json")]
         presentation: PathBuf,
+        /// The epoch lists the request names. Repeat for each.
+        #[arg(long = "list", value_name = "LIST")]
+        lists: Vec<PathBuf>,
     },
 }
 
@@ -316,7 +334,8 @@ fn run(cli: Cli) -> Outcome {
         Role::Wallet(WalletCommand::Config {
             wallet,
             min_interval,
-        }) => wallet::config(&wallet, &min_interval),
+            min_list_size,
+        }) => wallet::config(&wallet, &min_interval, min_list_size),
         Role::Wallet(WalletCommand::Request { wallet, rater }) => wallet::request(&wallet, &rater),
         Role::Wallet(WalletCommand::Add {
             wallet,
@@ -328,8 +347,16 @@ fn run(cli: Cli) -> Outcome {
             request,
             yes,
             allow_narrowing,
+            lists,
             out,
-        }) => wallet::prove(&wallet, &request, yes, allow_narrowing, out.as_deref()),
+        }) => wallet::prove(
+            &wallet,
+            &request,
+            yes,
+            allow_narrowing,
+            &lists,
+            out.as_deref(),
+        ),
         Role::Verifier(VerifierCommand::Request {
             policy,
             trust,
@@ -338,6 +365,8 @@ fn run(cli: Cli) -> Outcome {
             date,
             purpose,
             lifetime,
+            anonymous,
+            lists,
         }) => verifier::request(
             &policy,
             &trust,
@@ -346,13 +375,16 @@ fn run(cli: Cli) -> Outcome {
             date,
             &purpose,
             Duration::from_secs(lifetime),
+            &anonymous,
+            &lists,
         ),
         Role::Verifier(VerifierCommand::Check {
             state,
             trust,
             request,
             presentation,
-        }) => verifier::check(&state, &trust, &request, &presentation),
+            lists,
+        }) => verifier::check(&state, &trust, &request, &presentation, &lists),
     }
 }
 

@@ -2,9 +2,10 @@
 //!
 //! The state directory is the library's [`DirNonceStore`] (spec/wallet.md §8).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use credence::epoch::EpochList;
 use credence::verifier::{DirNonceStore, Verifier, VerifierError};
 use credence::{parse_policy, Date, Presentation, ProofRequest, RaterDescriptor};
 
@@ -19,7 +20,25 @@ pub fn today() -> Result<Date, Failure> {
     Date::from_days(secs / 86_400).map_err(Failure::input)
 }
 
+/// Reads an epoch list file.
+pub fn read_list(path: &Path) -> Result<EpochList, Failure> {
+    EpochList::from_bytes(&io::read(path)?)
+        .map_err(|e| Failure::input(format!("{}: {e}", show(path))))
+}
+
+/// Adds the epoch lists at `paths` to `verifier`, each checked against its
+/// trusted rater.
+fn add_lists(verifier: &mut Verifier<DirNonceStore>, paths: &[PathBuf]) -> Result<(), Failure> {
+    for path in paths {
+        verifier
+            .add_list(read_list(path)?)
+            .map_err(|e| Failure::input(format!("{}: {e}", show(path))))?;
+    }
+    Ok(())
+}
+
 /// `verifier request`.
+#[allow(clippy::too_many_arguments)]
 pub fn request(
     policy: &str,
     trust: &Path,
@@ -28,34 +47,46 @@ pub fn request(
     date: Option<Date>,
     purpose: &str,
     lifetime: Duration,
+    anonymous: &[String],
+    lists: &[PathBuf],
 ) -> Outcome {
     let predicates = parse_policy(policy).map_err(Failure::input)?;
     let descriptors: Vec<RaterDescriptor> = io::read_json(trust)?;
-    let verifier = Verifier::new(verifier_id, descriptors, DirNonceStore::new(state))
+    let mut verifier = Verifier::new(verifier_id, descriptors, DirNonceStore::new(state))
         .map_err(Failure::input)?;
+    add_lists(&mut verifier, lists)?;
     let date = date.map_or_else(today, Ok)?;
-    let request = verifier
+    let mut new = verifier
         .request(date)
         .purpose(purpose)
         .predicates(predicates)
-        .lifetime(lifetime)
-        .issue()
-        .map_err(Failure::input)?;
+        .lifetime(lifetime);
+    for schema in anonymous {
+        new = new.anonymous(schema);
+    }
+    let request = new.issue().map_err(Failure::input)?;
     io::print(&io::to_json(&request)?)?;
     Ok(OK)
 }
 
 /// `verifier check`.
-pub fn check(state: &Path, trust: &Path, request_path: &Path, presentation_path: &Path) -> Outcome {
+pub fn check(
+    state: &Path,
+    trust: &Path,
+    request_path: &Path,
+    presentation_path: &Path,
+    lists: &[PathBuf],
+) -> Outcome {
     let request: ProofRequest = io::read_json(request_path)?;
     let descriptors: Vec<RaterDescriptor> = io::read_json(trust)?;
     let presentation: Presentation = io::read_json(presentation_path)?;
-    let verifier = Verifier::new(
+    let mut verifier = Verifier::new(
         request.verifier_id(),
         descriptors,
         DirNonceStore::new(state),
     )
     .map_err(Failure::input)?;
+    add_lists(&mut verifier, lists)?;
     let verdict = verifier
         .check(&request, &presentation)
         .map_err(|e| match e {

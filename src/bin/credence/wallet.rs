@@ -40,10 +40,17 @@ pub fn init(path: &Path, min_intervals: &[(AttrRef, u64)]) -> Outcome {
 }
 
 /// `wallet config`.
-pub fn config(path: &Path, min_intervals: &[(AttrRef, u64)]) -> Outcome {
+pub fn config(
+    path: &Path,
+    min_intervals: &[(AttrRef, u64)],
+    min_list_size: Option<usize>,
+) -> Outcome {
     let mut wallet = open(path)?;
     for (a, w) in min_intervals {
         wallet.set_min_interval(a.clone(), *w);
+    }
+    if let Some(n) = min_list_size {
+        wallet.set_min_list_size(n);
     }
     save(&mut wallet)?;
     let intervals: BTreeMap<String, u64> = wallet
@@ -51,7 +58,10 @@ pub fn config(path: &Path, min_intervals: &[(AttrRef, u64)]) -> Outcome {
         .iter()
         .map(|(a, w)| (a.to_string(), *w))
         .collect();
-    io::print(&io::to_json(&json!({ "min_intervals": intervals }))?)?;
+    io::print(&io::to_json(&json!({
+        "min_intervals": intervals,
+        "min_list_size": wallet.min_list_size(),
+    }))?)?;
     Ok(OK)
 }
 
@@ -110,26 +120,37 @@ pub fn prove(
     request_path: &Path,
     yes: bool,
     allow_narrowing: bool,
+    list_paths: &[std::path::PathBuf],
     out: Option<&Path>,
 ) -> Outcome {
     let mut wallet = open(path)?;
     let request: ProofRequest = io::read_json(request_path)?;
-    eprint!("{}", wallet.consent(&request));
+    let mut read = Vec::with_capacity(list_paths.len());
+    for p in list_paths {
+        read.push(crate::verifier::read_list(p)?);
+    }
+    let lists = wallet.epoch_lists(read).map_err(Failure::input)?;
+    eprint!("{}", wallet.consent_with_lists(&request, &lists));
     let proven = if allow_narrowing {
-        wallet.prove_allowing_narrowing(&request)
+        wallet.prove_allowing_narrowing_with_lists(&request, &lists)
     } else {
-        wallet.prove(&request)
+        wallet.prove_with_lists(&request, &lists)
     };
     let presentation = proven.map_err(|e| match e {
         WalletError::Narrowing(_) => {
             Failure::no(format!("{e}; to answer anyway, pass --allow-narrowing"))
         }
         WalletError::AllUsed { .. }
+        | WalletError::SmallList { .. }
+        | WalletError::ListSplit { .. }
         | WalletError::Credence(
             Error::PredicateNotMet { .. }
             | Error::Expired { .. }
             | Error::MissingCredential { .. }
-            | Error::UnusableCredential { .. },
+            | Error::UnusableCredential { .. }
+            | Error::NotListed { .. }
+            | Error::ListUnavailable { .. }
+            | Error::NoDigest { .. },
         ) => Failure::no(format!("cannot prove: {e}; nothing was sent")),
         e => Failure::input(format!("cannot prove: {e}")),
     })?;
