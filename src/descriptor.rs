@@ -50,6 +50,9 @@ impl TrustedRater {
     /// # Errors
     /// [`RequestError::ListCount`] otherwise.
     pub fn anonymous(mut self, lists: &[&crate::epoch::EpochList]) -> Result<Self, PolicyError> {
+        if lists.is_empty() {
+            return Err(RequestError::ListCount(self.schema.id().to_owned()).into());
+        }
         self.lists = lists.iter().map(|l| l.digest()).collect();
         for l in lists {
             if !self.keys.iter().any(|k| k.key_id() == l.key_id())

@@ -86,6 +86,17 @@ pub(crate) fn digest_values(values: &[u64]) -> RistrettoPoint {
     RistrettoPoint::multiscalar_mul(scalars.iter(), gens.iter().take(scalars.len()))
 }
 
+/// The pseudonym base of a verifier (spec §2, §7.5):
+/// `from_uniform_bytes(SHA-512("credence.pseudonym.v1" || LE32(len) || id))`.
+pub(crate) fn pseudonym_base(verifier_id: &str) -> RistrettoPoint {
+    use sha2::{Digest, Sha512};
+    let mut h = Sha512::new();
+    Digest::update(&mut h, b"credence.pseudonym.v1");
+    Digest::update(&mut h, (verifier_id.len() as u32).to_le_bytes());
+    Digest::update(&mut h, verifier_id.as_bytes());
+    RistrettoPoint::from_uniform_bytes(&h.finalize().into())
+}
+
 /// One party's chain: `"G"` or `"H"` followed by the party index (LE32).
 fn party_chain(letter: u8, party: usize) -> Vec<RistrettoPoint> {
     let mut label = [letter, 0, 0, 0, 0];

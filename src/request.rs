@@ -46,6 +46,9 @@ pub struct ProofRequest {
     date: Date,
     predicates: Vec<Predicate>,
     trusted: Vec<TrustedRater>,
+    /// Whether the presentation shows the holder's pseudonym for this
+    /// verifier (spec §7.5).
+    pseudonym: bool,
     /// [`ProofRequest::digest`] and the statements the request compiles to,
     /// computed once when it is checked: a request cannot change.
     sealed: Derived<Sealed>,
@@ -68,6 +71,8 @@ struct RawRequest {
     date: Date,
     predicates: Vec<Predicate>,
     trusted: Vec<TrustedRater>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pseudonym: bool,
 }
 
 impl TryFrom<RawRequest> for ProofRequest {
@@ -80,6 +85,7 @@ impl TryFrom<RawRequest> for ProofRequest {
             date: r.date,
             predicates: r.predicates,
             trusted: r.trusted,
+            pseudonym: r.pseudonym,
             sealed: Derived::default(),
         };
         Ok(req.seal()?)
@@ -95,6 +101,7 @@ impl From<ProofRequest> for RawRequest {
             date: r.date,
             predicates: r.predicates,
             trusted: r.trusted,
+            pseudonym: r.pseudonym,
         }
     }
 }
@@ -107,6 +114,7 @@ pub struct RequestBuilder {
     date: Date,
     predicates: Vec<Predicate>,
     trusted: Vec<TrustedRater>,
+    pseudonym: bool,
 }
 
 impl RequestBuilder {
@@ -139,6 +147,13 @@ impl RequestBuilder {
         self.trusted
             .extend(RaterDescriptor::trusted_raters(descriptors)?);
         Ok(self)
+    }
+    /// Asks for the holder's pseudonym for this verifier (spec §7.5): the
+    /// same for every presentation of one holder to this verifier id,
+    /// unrelated across verifiers, and unknown to the raters.
+    pub fn pseudonym(mut self) -> Self {
+        self.pseudonym = true;
+        self
     }
     /// Adds a predicate.
     pub fn predicate(mut self, p: Predicate) -> Self {
@@ -184,6 +199,7 @@ impl RequestBuilder {
             date: self.date,
             predicates: self.predicates,
             trusted: self.trusted,
+            pseudonym: self.pseudonym,
             sealed: Derived::default(),
         };
         Ok(req.seal()?)
@@ -210,6 +226,7 @@ impl ProofRequest {
             date,
             predicates: Vec::new(),
             trusted: Vec::new(),
+            pseudonym: false,
         }
     }
 
@@ -236,6 +253,10 @@ impl ProofRequest {
     /// The trusted raters.
     pub fn trusted(&self) -> &[TrustedRater] {
         &self.trusted
+    }
+    /// Whether the request asks for the holder's pseudonym (spec §7.5).
+    pub fn asks_pseudonym(&self) -> bool {
+        self.pseudonym
     }
     /// The trusted rater entry for a schema id.
     pub fn trusted_for(&self, schema_id: &str) -> Option<&TrustedRater> {
@@ -292,7 +313,10 @@ impl ProofRequest {
     /// Checks the request and computes its digest.
     fn seal(mut self) -> Result<Self, PolicyError> {
         self.validate()?;
-        let plan = Plan::compile(&self.predicates, &self.trusted, self.date)?;
+        let mut plan = Plan::compile(&self.predicates, &self.trusted, self.date)?;
+        plan.pseudonym = self
+            .pseudonym
+            .then(|| crate::generators::pseudonym_base(&self.verifier_id));
         let mut h = Sha256::new();
         h.update(b"credence.request-digest.v1");
         h.update(self.to_bytes());
@@ -340,6 +364,7 @@ impl Encode for ProofRequest {
                 w.fixed(d);
             }
         }
+        w.u8(u8::from(self.pseudonym));
     }
 }
 
@@ -369,6 +394,16 @@ impl Decode for ProofRequest {
                 lists,
             });
         }
+        let pseudonym = match r.u8()? {
+            0 => false,
+            1 => true,
+            code => {
+                return Err(DecodeError::Code {
+                    what: "pseudonym flag",
+                    code,
+                })
+            }
+        };
         let req = ProofRequest {
             verifier_id,
             purpose,
@@ -376,6 +411,7 @@ impl Decode for ProofRequest {
             date,
             predicates,
             trusted,
+            pseudonym,
             sealed: Derived::default(),
         };
         req.seal().map_err(DecodeError::Invalid)

@@ -27,6 +27,8 @@ pub(crate) enum Base {
     Blinding,
     /// The digest generator `G^D_i` of attribute slot `i` (spec §2).
     Digest(usize),
+    /// The verifier's pseudonym base `H_v` (spec §7.5).
+    Pseudonym(RistrettoPoint),
 }
 
 impl Base {
@@ -36,6 +38,7 @@ impl Base {
             Base::Value => pc.B,
             Base::Blinding => pc.B_blinding,
             Base::Digest(i) => digest_gen(i),
+            Base::Pseudonym(h) => h,
         }
     }
 
@@ -46,6 +49,7 @@ impl Base {
             Base::Value => RistrettoPoint::mul_base(x),
             Base::Blinding => generators::blinding_mul(x),
             Base::Digest(i) => digest_gen(i) * x,
+            Base::Pseudonym(h) => h * x,
         }
     }
 
@@ -56,6 +60,7 @@ impl Base {
             Base::Blinding => 1,
             // Slots are fewer than ATTRIBUTES = 64: the code fits.
             Base::Digest(i) => 16 + i as u8,
+            Base::Pseudonym(_) => 2,
         }
     }
 }
@@ -96,7 +101,7 @@ pub(crate) struct SigmaProof {
     pub responses: Vec<Scalar>,
 }
 
-/// Binds the statement as one message (spec §6.1 step 9): the relation and
+/// Binds the statement as one message (spec §6.1 step 10): the relation and
 /// witness counts, then per relation its term count, each term's witness
 /// index and base, and its left-hand side.
 fn bind_statement(t: &mut Transcript, relations: &[Relation], witnesses: usize) {
@@ -203,6 +208,7 @@ pub(crate) fn add_to<'a, R: RngCore + CryptoRng>(
                 Base::Value => msm.add_b(rho * z),
                 Base::Blinding => msm.add_b_blinding(rho * z),
                 Base::Digest(i) => msm.add_owned(rho * z, digest_gen(*i)),
+                Base::Pseudonym(h) => msm.add_owned(rho * z, *h),
             }
         }
         msm.add_owned(-(rho * c), r.lhs.point);

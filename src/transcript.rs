@@ -19,6 +19,7 @@ pub(crate) mod label {
     pub const CREDENTIAL: &[u8] = b"credence-credential";
     pub const DISCLOSED: &[u8] = b"credence-disclosed";
     pub const ANONYMOUS: &[u8] = b"credence-anonymous";
+    pub const PSEUDONYM: &[u8] = b"credence-pseudonym";
     pub const RANGE_GROUP: &[u8] = b"credence-range-group";
     pub const RATER_KEY: &[u8] = b"credence-rater-key";
     pub const SCHEMA_DIGEST: &[u8] = b"credence-schema-digest";

@@ -11,7 +11,7 @@ use crate::statement::PredicateReport;
 /// Why a presentation does not satisfy a request: what a verifier can act on,
 /// and no finer cryptographic detail (spec §8.2).
 ///
-/// The first six reasons come from checking the presentation against the
+/// The first seven reasons come from checking the presentation against the
 /// request (spec §8.1); the others from the verifier's state and its current
 /// trust list (spec/wallet.md §8).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -157,6 +157,7 @@ pub struct Disclosure {
 pub struct Verdict {
     outcome: Result<Vec<Disclosure>, Rejection>,
     statements: Vec<PredicateReport>,
+    pseudonym: Option<[u8; 32]>,
 }
 
 impl Verdict {
@@ -169,7 +170,23 @@ impl Verdict {
         Verdict {
             outcome,
             statements,
+            pseudonym: None,
         }
+    }
+
+    /// The satisfied verdict, with the holder's proven pseudonym.
+    pub(crate) fn with_pseudonym(mut self, pseudonym: [u8; 32]) -> Self {
+        if self.outcome.is_ok() {
+            self.pseudonym = Some(pseudonym);
+        }
+        self
+    }
+
+    /// The holder's pseudonym for this verifier (spec §7.5), proven, when the
+    /// request asked for it and the presentation satisfies it: equal for
+    /// every presentation of one holder to this verifier id.
+    pub fn pseudonym(&self) -> Option<&[u8; 32]> {
+        self.pseudonym.as_ref()
     }
 
     /// The same statements, rejected for `reason` (nothing disclosed).
@@ -177,6 +194,7 @@ impl Verdict {
         Verdict {
             outcome: Err(reason),
             statements: self.statements,
+            pseudonym: None,
         }
     }
 
@@ -217,7 +235,7 @@ impl Verdict {
 impl Serialize for Verdict {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let rejection = self.rejection();
-        let fields = if rejection.is_some() { 4 } else { 3 };
+        let fields = 3 + usize::from(rejection.is_some()) + usize::from(self.pseudonym.is_some());
         let mut s = serializer.serialize_struct("Verdict", fields)?;
         s.serialize_field("satisfied", &self.is_satisfied())?;
         match rejection {
@@ -226,6 +244,10 @@ impl Serialize for Verdict {
         }
         s.serialize_field("statements", &self.statements)?;
         s.serialize_field("disclosed", self.disclosed())?;
+        match &self.pseudonym {
+            Some(p) => s.serialize_field("pseudonym", &crate::wire::b64::encode(p))?,
+            None => s.skip_field("pseudonym")?,
+        }
         s.end()
     }
 }

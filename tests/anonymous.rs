@@ -626,3 +626,198 @@ fn a_wallet_refuses_small_lists_split_views_and_says_when_it_is_revoked() {
     // Nothing was spent by the refusals.
     assert!(next.credentials().iter().all(|c| !c.used));
 }
+
+#[test]
+fn the_prover_picks_the_credential_the_list_holds() {
+    let w = World::new();
+    let (link, mut creds) = w.subject(12_000, 0);
+    // A second court batch for the same holder; only it is listed.
+    let newer = w.court.issue_seeded(
+        &link,
+        &[
+            ("outstanding_defaults", 0),
+            ("valid_until", date(UNTIL).days()),
+        ],
+        1,
+        77,
+    );
+    creds.push(newer[0].clone());
+    let list = court_list(&w, 1, &[&newer[0]], 30);
+    let lists = lists_of(&w, &[&list]);
+    let req = consulate(&w, &[&list]);
+    let p = Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(5)).unwrap();
+    assert!(p.verify_with_lists(&req, &lists).is_satisfied());
+    // Without the newer credential, the older one is not listed.
+    creds.pop();
+    assert_eq!(
+        Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(5)).unwrap_err(),
+        Error::NotListed {
+            schema: "court".into()
+        }
+    );
+}
+
+#[test]
+fn the_verifier_role_asks_with_its_current_lists_and_checks_against_them() {
+    use credence::verifier::{MemoryNonceStore, Verifier, VerifierError};
+    let w = World::new();
+    let (link, creds) = w.subject(12_000, 0);
+    let trusted = vec![
+        RaterDescriptor::new(w.bank.schema.clone(), w.bank.public()),
+        RaterDescriptor::new(w.court.schema.clone(), w.court.public()),
+    ];
+    let mut v = Verifier::new("consulate.example", trusted, MemoryNonceStore::new()).unwrap();
+    let ask = |v: &Verifier<MemoryNonceStore>| {
+        v.request(date(ON))
+            .predicate(Predicate::equals(a("court.outstanding_defaults"), 0))
+            .anonymous("court")
+            .issue()
+    };
+    assert!(matches!(ask(&v), Err(VerifierError::NoCurrentList(s)) if s == "court"));
+    // A list current now; another rater's list is refused.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let current = |epoch, key: &credence::rater::RaterSigningKey, schema: &Schema| {
+        let window = EpochWindow {
+            epoch,
+            not_before: now - 60,
+            not_after: now + 3600,
+        };
+        let mut r = rng(epoch);
+        let mut d: Vec<CompressedRistretto> = (0..20)
+            .map(|_| RistrettoPoint::random(&mut r).compress())
+            .collect();
+        d.push(*creds[1].digest().unwrap().point());
+        EpochList::sign(key, schema, window, 4, &d).unwrap()
+    };
+    let social = current(9, &w.social.key, &w.social.schema);
+    assert!(matches!(
+        v.add_list(social),
+        Err(VerifierError::UntrustedList)
+    ));
+    let list = current(1, &w.court.key, &w.court.schema);
+    v.add_list(list.clone()).unwrap();
+    let req = ask(&v).unwrap();
+    assert_eq!(req.trusted_for("court").unwrap().lists(), &[list.digest()]);
+    let lists = lists_of(&w, &[&list]);
+    let p = Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(1)).unwrap();
+    assert!(v.check(&req, &p).unwrap().is_satisfied());
+    // Spent: a second showing to the same request is a replay.
+    assert_eq!(
+        v.check(&req, &p).unwrap().rejection(),
+        Some(&Rejection::Replayed)
+    );
+    // In a batch, with a fresh request.
+    let req2 = ask(&v).unwrap();
+    let p2 = Presentation::prove_with_lists_rng(&req2, &link, &creds, &lists, &mut rng(2)).unwrap();
+    let req3 = ask(&v).unwrap();
+    let p3 = Presentation::prove_with_lists_rng(&req3, &link, &creds, &lists, &mut rng(3)).unwrap();
+    let verdicts = v.check_batch(&[(&req2, &p2), (&req3, &p3)]).unwrap();
+    assert!(verdicts.iter().all(|v| v.as_ref().unwrap().is_satisfied()));
+}
+
+/// A request from `verifier` asking for the pseudonym, with the court in
+/// the mode `lists` says (fast when empty).
+fn with_pseudonym(w: &World, verifier: &str, lists: &[&EpochList], seed: u64) -> ProofRequest {
+    let court = TrustedRater::new(w.court.schema.clone(), vec![w.court.public()]).unwrap();
+    let court = if lists.is_empty() {
+        court
+    } else {
+        court.anonymous(lists).unwrap()
+    };
+    ProofRequest::builder(verifier, date(ON))
+        .trust_rater(court)
+        .predicate(Predicate::equals(a("court.outstanding_defaults"), 0))
+        .pseudonym()
+        .build_with_rng(&mut rng(seed))
+        .unwrap()
+}
+
+#[test]
+fn a_returning_holder_is_recognised_and_two_verifiers_cannot_link() {
+    let w = World::new();
+    let (link, creds) = w.subject(12_000, 0);
+    let (link2, creds2) = w.subject(9_000, 0);
+    let list = court_list(&w, 1, &[court_of(&creds), court_of(&creds2)], 30);
+    let lists = lists_of(&w, &[&list]);
+    let show = |verifier: &str, anon: bool, link: &LinkSecret, creds: &[HeldCredential], seed| {
+        let named: Vec<&EpochList> = if anon { vec![&list] } else { vec![] };
+        let req = with_pseudonym(&w, verifier, &named, seed);
+        assert!(req.asks_pseudonym());
+        let back = ProofRequest::from_bytes(&req.to_bytes()).unwrap();
+        assert!(back.asks_pseudonym());
+        let p =
+            Presentation::prove_with_lists_rng(&req, link, creds, &lists, &mut rng(seed)).unwrap();
+        let p = Presentation::from_bytes(&p.to_bytes()).unwrap();
+        let v = p.verify_with_lists(&req, &lists);
+        assert!(v.is_satisfied(), "{v:?}");
+        *v.pseudonym().unwrap()
+    };
+    // The same holder, twice, in both modes: one pseudonym per verifier.
+    let bikes = show("bikes.example", true, &link, &creds, 1);
+    assert_eq!(show("bikes.example", true, &link, &creds, 2), bikes);
+    assert_eq!(show("bikes.example", false, &link, &creds, 3), bikes);
+    // Another verifier, another pseudonym; another holder, another one.
+    assert_ne!(show("museum.example", true, &link, &creds, 4), bikes);
+    assert_ne!(show("bikes.example", true, &link2, &creds2, 5), bikes);
+    // The court, which never learns the link secret, cannot compute it: it
+    // appears nowhere in what the court holds.
+    let mut held_by_court = list.to_bytes();
+    for c in creds.iter().chain(&creds2) {
+        held_by_court.extend_from_slice(&c.credential().to_bytes());
+    }
+    assert!(!held_by_court.windows(32).any(|w| w == bikes));
+}
+
+#[test]
+fn a_pseudonym_of_another_link_secret_or_verifier_is_refused() {
+    let w = World::new();
+    let (link, creds) = w.subject(12_000, 0);
+    let (link2, creds2) = w.subject(9_000, 0);
+    let list = court_list(&w, 1, &[court_of(&creds), court_of(&creds2)], 30);
+    let lists = lists_of(&w, &[&list]);
+    let req = with_pseudonym(&w, "bikes.example", &[&list], 1);
+    let mine =
+        Presentation::prove_with_lists_rng(&req, &link, &creds, &lists, &mut rng(1)).unwrap();
+    let theirs =
+        Presentation::prove_with_lists_rng(&req, &link2, &creds2, &lists, &mut rng(2)).unwrap();
+    let other_verifier = with_pseudonym(&w, "museum.example", &[&list], 1);
+    let elsewhere =
+        Presentation::prove_with_lists_rng(&other_verifier, &link, &creds, &lists, &mut rng(3))
+            .unwrap();
+    let at = |p: &Presentation| {
+        let b = p.to_bytes();
+        let target = p.pseudonym().unwrap().to_bytes();
+        b.windows(32).position(|w| w == target).unwrap()
+    };
+    for source in [&theirs, &elsewhere] {
+        let mut b = mine.to_bytes();
+        let i = at(&mine);
+        b[i..i + 32].copy_from_slice(source.pseudonym().unwrap().as_bytes());
+        let swapped = Presentation::from_bytes(&b).unwrap();
+        let v = swapped.verify_with_lists(&req, &lists);
+        assert_eq!(v.rejection(), Some(&Rejection::ProofInvalid));
+        assert!(v.pseudonym().is_none());
+    }
+    // The identity, a missing pseudonym, or one the request did not ask for.
+    let mut b = mine.to_bytes();
+    let i = at(&mine);
+    b[i..i + 32].copy_from_slice(&[0; 32]);
+    assert!(matches!(
+        Presentation::from_bytes(&b)
+            .unwrap()
+            .verify_with_lists(&req, &lists)
+            .rejection(),
+        Some(Rejection::Malformed { .. })
+    ));
+    let plain = consulate(&w, &[&list]);
+    let p = Presentation::prove_with_lists_rng(&plain, &link, &creds, &lists, &mut rng(4)).unwrap();
+    assert!(p.pseudonym().is_none());
+    assert!(p.verify_with_lists(&plain, &lists).pseudonym().is_none());
+    assert!(matches!(
+        mine.verify_with_lists(&plain, &lists).rejection(),
+        Some(Rejection::RequestMismatch)
+    ));
+}

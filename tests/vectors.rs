@@ -108,6 +108,7 @@ fn consulate() -> Value {
                 AttrRef::parse("court.outstanding_defaults").unwrap(),
                 0,
             ))
+            .pseudonym()
             .build_with_nonce([9; 32])
             .unwrap();
     let anonymous = Presentation::prove_with_lists_rng(
@@ -144,6 +145,7 @@ fn consulate() -> Value {
         "anonymous_request": hex::encode(anonymous_request.to_bytes()),
         "anonymous_request_json": serde_json::to_value(&anonymous_request).unwrap(),
         "anonymous_presentation": hex::encode(anonymous.to_bytes()),
+        "anonymous_pseudonym": hex::encode(anonymous.pseudonym().unwrap().as_bytes()),
     })
 }
 
@@ -249,6 +251,10 @@ fn stored_vector_verifies() {
     let p = Presentation::from_bytes(&bytes(&stored, "anonymous_presentation")).unwrap();
     let verdict = p.verify_with_lists(&request, &lists);
     assert!(verdict.is_satisfied(), "{verdict:?}");
+    assert_eq!(
+        verdict.pseudonym().map(hex::encode),
+        stored["anonymous_pseudonym"].as_str().map(str::to_owned)
+    );
     assert!(!p.verify(&request).is_satisfied());
 }
 

@@ -150,8 +150,6 @@ struct Replayed<'a> {
     f: Vec<Scalar>,
 }
 
-/// Checks the shapes, replays the transcript (spec §5) and derives the
-/// challenge, its powers and the full matrix `f`.
 /// Replays a proof's messages on `t` without checking it, so that the
 /// statements after it can be replayed; the proof is checked later from a
 /// copy of `t` taken before ([`verify`], [`verify_batch`]).
@@ -165,6 +163,8 @@ pub(crate) fn absorb(
     replay(params, t, count, offset, proof).map(drop)
 }
 
+/// Checks the shapes, replays the transcript (spec §5) and derives the
+/// challenge, its powers and the full matrix `f`.
 fn replay<'a>(
     params: &Parameters,
     t: &mut Transcript,

@@ -37,6 +37,8 @@ pub struct Presentation {
     request_digest: [u8; 32],
     shown: Vec<Shown>,
     disclosed: Vec<u64>,
+    /// The holder's pseudonym for the verifier, when the request asks for it.
+    pseudonym: Option<curve25519_dalek::ristretto::CompressedRistretto>,
     range_proofs: Vec<RangeGroupProof>,
     sigma: SigmaProof,
     /// The credentials' commitments, decompressed once.
@@ -71,6 +73,12 @@ impl Presentation {
     /// The disclosed values, in the order of the request's `reveal` predicates.
     pub fn disclosed(&self) -> &[u64] {
         &self.disclosed
+    }
+    /// The holder's pseudonym for the verifier (spec §7.5), when the request
+    /// asks for it. A verifier trusts it only from a satisfied verdict
+    /// ([`crate::Verdict::pseudonym`]).
+    pub fn pseudonym(&self) -> Option<&curve25519_dalek::ristretto::CompressedRistretto> {
+        self.pseudonym.as_ref()
     }
 
     /// The bit width and the padded statement count of each aggregated range
@@ -119,6 +127,13 @@ impl Encode for Presentation {
         for d in &self.disclosed {
             w.u64(*d);
         }
+        match &self.pseudonym {
+            None => w.u8(0),
+            Some(p) => {
+                w.u8(1);
+                w.point(p);
+            }
+        }
         w.count(self.range_proofs.len());
         for g in &self.range_proofs {
             w.u8(g.bits as u8);
@@ -156,6 +171,17 @@ impl Decode for Presentation {
         }
         let n = r.count("disclosed values", caps::PREDICATES)?;
         let disclosed = (0..n).map(|_| r.u64()).collect::<Result<_, _>>()?;
+        let pseudonym = match r.u8()? {
+            0 => None,
+            1 => Some(r.full_point("pseudonym")?),
+            code => {
+                return Err(DecodeError::Code {
+                    what: "pseudonym flag",
+                    code,
+                })
+            }
+        };
+        points.pseudonym = pseudonym;
         let n = r.count("range proofs", WIDTHS.len())?;
         let mut range_proofs: Vec<RangeGroupProof> = Vec::with_capacity(n);
         for _ in 0..n {
@@ -177,6 +203,7 @@ impl Decode for Presentation {
             request_digest,
             shown,
             disclosed,
+            pseudonym: pseudonym.map(|p| p.compressed),
             range_proofs,
             sigma,
             points: Derived::new(points),

@@ -252,6 +252,10 @@ impl Presentation {
                 }
             }
         }
+        // The pseudonym `P = s·H_v` (constant time in `s`).
+        points.pseudonym = plan
+            .pseudonym
+            .map(|base| crate::wire::Point::new(base * link.scalar()));
         let mut side = Proving {
             values,
             blindings,
@@ -283,6 +287,7 @@ impl Presentation {
         let sigma = side.sigma.ok_or(Error::Internal("sigma proof"))?;
         Ok(Presentation {
             request_digest,
+            pseudonym: points.pseudonym.map(|p| p.compressed),
             shown,
             disclosed,
             range_proofs: side.range_proofs,
@@ -335,7 +340,7 @@ impl Presentation {
         rng: &mut R,
     ) -> Result<Presentation, Error> {
         let candidates: Vec<&HeldCredential> = credentials.iter().collect();
-        let chosen: Vec<&HeldCredential> = super::select(request, link, &candidates)?
+        let chosen: Vec<&HeldCredential> = super::select(request, link, &candidates, lists)?
             .into_iter()
             .filter_map(|i| candidates.get(i).copied())
             .collect();

@@ -2,6 +2,7 @@
 //! spec/wallet.md §5).
 
 use crate::credential::{HeldCredential, LinkSecret};
+use crate::epoch::EpochLists;
 use crate::errors::{Error, Unusable};
 use crate::request::ProofRequest;
 use crate::statement::Slot;
@@ -42,6 +43,7 @@ pub(crate) fn select(
     request: &ProofRequest,
     link: &LinkSecret,
     held: &[&HeldCredential],
+    lists: &EpochLists,
 ) -> Result<Vec<usize>, Error> {
     let date = request.date().days();
     request
@@ -50,15 +52,32 @@ pub(crate) fn select(
         .iter()
         .map(|slot| {
             let schema = slot.rater.schema.id();
+            // In the anonymous mode, a credential one of the request's lists
+            // holds comes first; without one, the first usable credential is
+            // chosen, and the prover says why it cannot be shown.
+            let listed = |h: &HeldCredential| {
+                h.digest().is_some_and(|d| {
+                    (0..slot.rater.lists().len())
+                        .filter_map(|k| slot.rater.list_in(lists, k))
+                        .any(|l| l.position(d.point()).is_some())
+                })
+            };
             let mut reason = None;
+            let mut first = None;
             for (i, h) in held.iter().enumerate() {
                 if h.credential().schema_id() != schema {
                     continue;
                 }
                 match unusable(slot, h, link, date) {
-                    None => return Ok(i),
+                    None if !slot.is_anonymous() || listed(h) => return Ok(i),
+                    None => {
+                        first.get_or_insert(i);
+                    }
                     Some(r) => reason = Some(r),
                 }
+            }
+            if let Some(i) = first {
+                return Ok(i);
             }
             let schema = schema.to_owned();
             Err(match reason {

@@ -49,7 +49,7 @@ impl SignatureCheck<'_> {
 
 /// One presentation's proofs, replayed and written as checks: the
 /// accumulated terms, and the range proofs waiting for their batched
-/// inversions (spec §8.1 steps 7 to 9).
+/// inversions (spec §8.1 steps 8 to 11).
 pub(crate) struct Checks<'a> {
     pub msm: Msm<'a>,
     pub ranges: Vec<PendingRange<'a>>,
@@ -271,6 +271,7 @@ impl Presentation {
     ) -> Verdict {
         let plan = request.plan();
         let statements = plan.reports.clone();
+        let satisfied = outcome.is_ok();
         let outcome = outcome.map(|()| {
             plan.reveals
                 .iter()
@@ -281,7 +282,11 @@ impl Presentation {
                 })
                 .collect()
         });
-        Verdict::new(statements, outcome)
+        let verdict = Verdict::new(statements, outcome);
+        match (satisfied, self.pseudonym) {
+            (true, Some(p)) => verdict.with_pseudonym(p.to_bytes()),
+            _ => verdict,
+        }
     }
 
     /// Spec §8.1 steps 2 to 6: everything but the signatures and the proofs.
@@ -371,6 +376,16 @@ impl Presentation {
                 self.disclosed.len()
             )));
         }
+        match (plan.pseudonym.is_some(), self.points.pseudonym) {
+            (true, None) => return Err(malformed("the request asks for a pseudonym".into())),
+            (false, Some(_)) => {
+                return Err(malformed("the request does not ask for a pseudonym".into()))
+            }
+            (true, Some(p)) if curve25519_dalek::traits::IsIdentity::is_identity(&p.point) => {
+                return Err(malformed("the pseudonym is the identity".into()))
+            }
+            _ => {}
+        }
         let widths: Vec<usize> = plan.groups.iter().map(|g| g.bits).collect();
         let found: Vec<usize> = self.range_proofs.iter().map(|g| g.bits).collect();
         if widths != found {
@@ -384,7 +399,7 @@ impl Presentation {
         })
     }
 
-    /// Spec §8.1 steps 7 to 9: replays the transcript and returns the range
+    /// Spec §8.1 steps 8 to 10: replays the transcript and returns the range
     /// proofs' and the sigma proof's checks, whose range proofs
     /// [`crate::range::verify::finish`] completes. The structure must have
     /// been checked.

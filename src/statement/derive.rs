@@ -54,6 +54,8 @@ pub(crate) enum SlotPoints {
 #[derive(Clone, Default)]
 pub(crate) struct CredentialPoints {
     pub slots: Vec<SlotPoints>,
+    /// The holder's pseudonym `P`, when shown (spec §7.5).
+    pub pseudonym: Option<Point>,
 }
 
 impl CredentialPoints {
@@ -187,6 +189,15 @@ impl CredentialPoints {
                 lhs,
                 terms: vec![(first + j, Base::Blinding)],
             });
+        }
+        // The pseudonym: `P = s·H_v`, with the link secret of every slot.
+        match (plan.pseudonym, self.pseudonym) {
+            (Some(base), Some(p)) => rels.push(Relation {
+                lhs: p,
+                terms: vec![(0, Base::Pseudonym(base))],
+            }),
+            (None, None) => {}
+            _ => return Err(Error::Internal("pseudonym")),
         }
         Ok(rels)
     }

@@ -121,6 +121,9 @@ pub(crate) struct Plan {
     pub groups: Vec<RangeGroup>,
     /// The request's statements as verdicts list them.
     pub reports: Vec<PredicateReport>,
+    /// The verifier's pseudonym base when the request asks for the holder's
+    /// pseudonym (spec §7.5).
+    pub pseudonym: Option<curve25519_dalek::ristretto::RistrettoPoint>,
 }
 
 impl Plan {

@@ -37,6 +37,9 @@ pub(super) fn start(public: &Public<'_>) -> Transcript {
     for d in disclosed {
         t.append_u64(label::DISCLOSED, *d);
     }
+    if let Some(p) = &public.points.pseudonym {
+        t.append_message(label::PSEUDONYM, p.compressed.as_bytes());
+    }
     t
 }
 

@@ -216,6 +216,7 @@ impl<S: NonceStore> Verifier<S> {
             predicates: Vec::new(),
             lifetime: self.lifetime,
             anonymous: Vec::new(),
+            pseudonym: false,
         }
     }
 
@@ -451,9 +452,17 @@ pub struct NewRequest<'v, S: NonceStore> {
     predicates: Vec<Predicate>,
     lifetime: Duration,
     anonymous: Vec<String>,
+    pseudonym: bool,
 }
 
 impl<S: NonceStore> NewRequest<'_, S> {
+    /// Asks for the holder's pseudonym for this verifier (spec §7.5): the
+    /// verdict then names it, the same on every return of the holder.
+    pub fn pseudonym(mut self) -> Self {
+        self.pseudonym = true;
+        self
+    }
+
     /// Asks for the credential of schema `schema_id` in the anonymous mode,
     /// against the verifier's current epoch lists of it (up to 4, newest
     /// first; [`Verifier::add_list`]).
@@ -563,6 +572,9 @@ impl<S: NonceStore> NewRequest<'_, S> {
                 rater = rater.anonymous(&current).map_err(Error::from)?;
             }
             builder = builder.trust_rater(rater);
+        }
+        if self.pseudonym {
+            builder = builder.pseudonym();
         }
         let request = builder.build_with_rng(rng)?;
         let terms = RequestTerms {

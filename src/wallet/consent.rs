@@ -45,6 +45,9 @@ pub struct ConsentSummary {
     /// anonymity set), `None` when the wallet has none of the lists the
     /// request names.
     pub anonymous: Vec<(String, Option<usize>)>,
+    /// Whether the request asks for the holder's pseudonym for this verifier,
+    /// by which it recognises the holder on every return.
+    pub pseudonym: bool,
     /// How many presentations this wallet made to this verifier before.
     pub earlier_presentations: usize,
     /// What the verifier would know about each protected attribute touched.
@@ -141,11 +144,12 @@ impl ConsentSummary {
             behavioural,
             credentials,
             anonymous,
+            pseudonym: request.asks_pseudonym(),
             earlier_presentations: wallet
                 .disclosures
                 .get(request.verifier_id())
                 .map_or(0, Vec::len),
-            narrowing: wallet.narrowing(request),
+            narrowing: wallet.narrowing_given(request, lists),
         }
     }
 }
@@ -222,6 +226,13 @@ impl fmt::Display for ConsentSummary {
                     "Anonymous:  `{schema}`: the wallet does not have the epoch list the request names"
                 )?,
             }
+        }
+        if self.pseudonym {
+            writeln!(
+                f,
+                "Pseudonym:  yes: this verifier recognises you whenever you return \
+                 (other verifiers and the raters cannot link it)"
+            )?;
         }
         writeln!(
             f,

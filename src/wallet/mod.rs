@@ -466,7 +466,7 @@ impl Wallet {
         rng: &mut R,
     ) -> Result<Presentation, WalletError> {
         if guard {
-            self.check_narrowing(request)?;
+            self.check_narrowing_given(request, lists)?;
         }
         let pins = self.check_lists(request, lists)?;
         for schema in request.schemas() {
@@ -485,7 +485,7 @@ impl Wallet {
                 });
             }
         }
-        let picked = self.pick(request)?;
+        let picked = self.pick(request, lists)?;
         let chosen: Vec<&HeldCredential> = picked
             .iter()
             .filter_map(|&i| self.credentials.get(i).map(|h| &h.held))
@@ -511,7 +511,7 @@ impl Wallet {
     /// `request` uses, one per credential slot (spec/wallet.md §5): unused
     /// ones for the fast mode; any for the anonymous mode, whose
     /// presentations of one credential cannot be linked.
-    fn pick(&self, request: &ProofRequest) -> Result<Vec<usize>, Error> {
+    fn pick(&self, request: &ProofRequest, lists: &EpochLists) -> Result<Vec<usize>, Error> {
         let (indices, candidates): (Vec<usize>, Vec<&HeldCredential>) = self
             .credentials
             .iter()
@@ -519,7 +519,7 @@ impl Wallet {
             .filter(|(_, h)| !h.used || is_anonymous(request, h.rater.schema().id()))
             .map(|(i, h)| (i, &h.held))
             .unzip();
-        Ok(select(request, &self.link, &candidates)?
+        Ok(select(request, &self.link, &candidates, lists)?
             .into_iter()
             .filter_map(|i| indices.get(i).copied())
             .collect())
@@ -527,8 +527,13 @@ impl Wallet {
 
     /// The value of `attr` that a proof of `request` would prove: that of the
     /// credential [`Wallet::prove`] would use, or `None` when none can be used.
-    fn proven_value(&self, request: &ProofRequest, attr: &AttrRef) -> Option<u64> {
-        self.pick(request)
+    fn proven_value(
+        &self,
+        request: &ProofRequest,
+        lists: &EpochLists,
+        attr: &AttrRef,
+    ) -> Option<u64> {
+        self.pick(request, lists)
             .ok()?
             .into_iter()
             .filter_map(|i| self.credentials.get(i))

@@ -7,6 +7,7 @@
 //! disclosure log with the same merging ([`facts_of_predicates`]); a unit test
 //! checks that both agree.
 
+use crate::epoch::EpochLists;
 use std::fmt;
 
 use super::log::DisclosureRecord;
@@ -383,7 +384,17 @@ impl Wallet {
     /// would be proven (that of the credential [`Wallet::prove`] would use). Linear scores over several attributes are not tracked
     /// (spec/wallet.md §6).
     pub fn narrowing(&self, request: &ProofRequest) -> Vec<Narrowing> {
-        self.narrowing_with(request, |attr| self.proven_value(request, attr))
+        self.narrowing_given(request, &EpochLists::new())
+    }
+
+    /// [`Wallet::narrowing`] for a proof with `lists`, which decide the
+    /// credential shown in the anonymous mode.
+    pub(super) fn narrowing_given(
+        &self,
+        request: &ProofRequest,
+        lists: &EpochLists,
+    ) -> Vec<Narrowing> {
+        self.narrowing_with(request, |attr| self.proven_value(request, lists, attr))
     }
 
     /// [`Wallet::narrowing`], with `value` giving the value of each attribute
@@ -460,8 +471,17 @@ impl Wallet {
     /// # Errors
     /// [`WalletError::Narrowing`] for the first such attribute.
     pub fn check_narrowing(&self, request: &ProofRequest) -> Result<(), WalletError> {
+        self.check_narrowing_given(request, &EpochLists::new())
+    }
+
+    /// [`Wallet::check_narrowing`] for a proof with `lists`.
+    pub(super) fn check_narrowing_given(
+        &self,
+        request: &ProofRequest,
+        lists: &EpochLists,
+    ) -> Result<(), WalletError> {
         match self
-            .narrowing(request)
+            .narrowing_given(request, lists)
             .into_iter()
             .find(Narrowing::is_too_narrow)
         {

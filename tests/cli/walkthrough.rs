@@ -193,6 +193,9 @@ fn the_readme_walkthrough_runs_through_the_binary() {
     let check = find(&ran, &["verifier check", "anon1.pres.json"], 0);
     let verdict: serde_json::Value = serde_json::from_str(&check.stdout()).unwrap();
     assert_eq!(verdict["satisfied"], true, "{verdict}");
+    // It asked for Mei's pseudonym: the verdict names it.
+    assert_eq!(verdict["pseudonym"].as_str().map(str::len), Some(43));
+    assert!(small.stderr().contains("Pseudonym:  yes"));
     let presentation: credence::Presentation =
         serde_json::from_slice(&std::fs::read(dir.path().join("anon1.pres.json")).unwrap())
             .unwrap();

@@ -246,6 +246,10 @@ enum VerifierCommand {
         /// A trusted rater's epoch list. Repeat for each.
         #[arg(long = "list", value_name = "LIST")]
         lists: Vec<PathBuf>,
+        /// Ask for the holder's pseudonym for this verifier: the verdict names
+        /// it, the same whenever the holder returns.
+        #[arg(long)]
+        pseudonym: bool,
     },
     /// Check a presentation against a request this verifier issued; print the
     /// verdict. A request is answered once: after a satisfying presentation,
@@ -367,6 +371,7 @@ fn run(cli: Cli) -> Outcome {
             lifetime,
             anonymous,
             lists,
+            pseudonym,
         }) => verifier::request(
             &policy,
             &trust,
@@ -377,6 +382,7 @@ fn run(cli: Cli) -> Outcome {
             Duration::from_secs(lifetime),
             &anonymous,
             &lists,
+            pseudonym,
         ),
         Role::Verifier(VerifierCommand::Check {
             state,

@@ -49,6 +49,7 @@ pub fn request(
     lifetime: Duration,
     anonymous: &[String],
     lists: &[PathBuf],
+    pseudonym: bool,
 ) -> Outcome {
     let predicates = parse_policy(policy).map_err(Failure::input)?;
     let descriptors: Vec<RaterDescriptor> = io::read_json(trust)?;
@@ -63,6 +64,9 @@ pub fn request(
         .lifetime(lifetime);
     for schema in anonymous {
         new = new.anonymous(schema);
+    }
+    if pseudonym {
+        new = new.pseudonym();
     }
     let request = new.issue().map_err(Failure::input)?;
     io::print(&io::to_json(&request)?)?;
