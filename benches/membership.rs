@@ -1,7 +1,9 @@
 //! Criterion benchmarks of the membership proof (hazmat), each beside Tari's
 //! `triptych` crate on a list of the same size, so that every figure reads as
 //! a ratio: prove (constant time), verify, and batch verification of 64
-//! proofs against one list.
+//! proofs against one list; then whole anonymous presentations (the consulate
+//! policy with the court anonymous) beside the fast mode, and decoding a
+//! list.
 //!
 //! `cargo bench --bench membership`; the report
 //! (`cargo run --release --example bench_report`) gives the same rows as a
@@ -10,6 +12,8 @@
 
 #[path = "support/membership.rs"]
 mod membership;
+#[path = "support/scenarios.rs"]
+mod scenarios;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use membership::*;
@@ -86,5 +90,46 @@ fn verify(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, prove, verify);
+/// The consulate policy with the court anonymous, against lists of 2^10,
+/// 2^12 and 2^16 (base 4).
+fn anonymous(c: &mut Criterion) {
+    let world = scenarios::World::new();
+    let fast = world.consulate(4242);
+    let fast_p = fast.prove(0);
+    for log in [10u32, 12, 16] {
+        let set = scenarios::AnonymousSet::new(&world, log, 4, 8);
+        let mut g = c.benchmark_group("anonymous_presentation");
+        slow(&mut g, log);
+        let s = &set.scenarios[0];
+        g.bench_function(BenchmarkId::new("prove", id(4, log)), |b| {
+            b.iter(|| s.prove_with_lists(&set.lists, 1))
+        });
+        let (request, p) = (&s.request, &set.presentations[0]);
+        g.bench_function(BenchmarkId::new("verify", id(4, log)), |b| {
+            b.iter(|| assert!(p.verify_with_lists(request, &set.lists).is_satisfied()))
+        });
+        g.bench_function(BenchmarkId::new("fast mode verify", id(4, log)), |b| {
+            b.iter(|| assert!(fast_p.verify(&fast.request).is_satisfied()))
+        });
+        let items = set.items(BATCH);
+        g.throughput(Throughput::Elements(BATCH as u64));
+        g.bench_function(BenchmarkId::new("batch of 64", id(4, log)), |b| {
+            b.iter(|| {
+                credence::verifier::verify_batch_with_lists(&items, &set.lists)
+                    .iter()
+                    .all(credence::Verdict::is_satisfied)
+            })
+        });
+        g.finish();
+        let bytes = set.list.to_bytes();
+        let mut g = c.benchmark_group("epoch_list_decode");
+        slow(&mut g, log);
+        g.bench_function(BenchmarkId::new("decode", id(4, log)), |b| {
+            b.iter(|| credence::epoch::EpochList::from_bytes(&bytes).is_ok())
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, prove, verify, anonymous);
 criterion_main!(benches);

@@ -301,8 +301,6 @@ fn membership_rows() {
 /// list size, the presentation's size, prove, verify alone and in a batch of
 /// 64 against one list, beside the fast mode in the same run.
 fn anonymous_rows(world: &World) {
-    use credence::epoch::{EpochList, EpochLists, EpochWindow};
-    use curve25519_dalek::ristretto::RistrettoPoint;
     const BATCH: usize = 64;
     const DISTINCT: usize = 8;
     println!("\n## Anonymous mode: the consulate policy with the court anonymous\n");
@@ -330,83 +328,22 @@ fn anonymous_rows(world: &World) {
     );
     for (log, base) in [(10u32, 4usize), (12, 4), (16, 4), (16, 16)] {
         let big = log >= 16;
-        let seeds: Vec<u64> = (0..DISTINCT as u64)
-            .map(|i| 500 + u64::from(log) * 10 + i)
-            .collect();
-        let subjects: Vec<_> = seeds.iter().map(|s| world.subject(*s)).collect();
-        let mut r = rng(u64::from(log));
-        let mut digests: Vec<_> = (0..(1usize << log) - DISTINCT)
-            .map(|_| RistrettoPoint::random(&mut r).compress())
-            .collect();
-        digests.extend(
-            subjects
-                .iter()
-                .map(|(_, h)| *h[1].digest().expect("digest").point()),
-        );
-        let window = EpochWindow {
-            epoch: 1,
-            not_before: date("2027-03-01").days() * 86_400,
-            not_after: (date("2027-03-01").days() + 1) * 86_400,
-        };
-        let list = EpochList::sign(
-            &world.court.key,
-            &world.court.schema,
-            window,
-            base,
-            &digests,
-        )
-        .expect("list");
-        let bytes = list.to_bytes();
+        let set = AnonymousSet::new(world, log, base, DISTINCT);
+        let bytes = set.list.to_bytes();
         let decode = median(if big { 3 } else { 7 }, 1, || {
-            drop(EpochList::from_bytes(&bytes).expect("decode"))
+            drop(credence::epoch::EpochList::from_bytes(&bytes).expect("decode"))
         });
-        let mut lists = EpochLists::new();
-        lists
-            .insert(
-                list.clone(),
-                &world.court.key.public_key(),
-                &world.court.schema,
-            )
-            .expect("list");
-        let scenarios: Vec<Scenario> = seeds
-            .iter()
-            .map(|s| world.consulate_anonymous(*s, &list))
-            .collect();
-        let mut prove_times = Vec::new();
-        let presentations: Vec<Presentation> = scenarios
-            .iter()
-            .map(|s| {
-                let t = Instant::now();
-                let p = Presentation::prove_with_lists_rng(
-                    &s.request,
-                    &s.link,
-                    &s.held,
-                    &lists,
-                    &mut rng(7),
-                )
-                .expect("prove");
-                prove_times.push(t.elapsed());
-                p
-            })
-            .collect();
+        let (request, first) = (&set.scenarios[0].request, &set.presentations[0]);
         let verify = median(if big { 3 } else { 11 }, 1, || {
-            assert!(presentations[0]
-                .verify_with_lists(&scenarios[0].request, &lists)
-                .is_satisfied())
+            assert!(first.verify_with_lists(request, &set.lists).is_satisfied())
         });
-        let items: Vec<(&ProofRequest, &Presentation)> = (0..BATCH)
-            .map(|i| {
-                (
-                    &scenarios[i % DISTINCT].request,
-                    &presentations[i % DISTINCT],
-                )
-            })
-            .collect();
+        let items = set.items(BATCH);
         let batched = median(if big { 3 } else { 7 }, 1, || {
-            assert!(verify_batch_with_lists(&items, &lists)
+            assert!(verify_batch_with_lists(&items, &set.lists)
                 .iter()
                 .all(Verdict::is_satisfied))
         }) / BATCH as u32;
+        let (presentations, prove_times) = (&set.presentations, set.prove_times.clone());
         println!(
             "| 2^{log}, base {base} | {} B | {} | {} | {} | {} |",
             presentations[0].to_bytes().len(),

@@ -821,3 +821,79 @@ fn a_pseudonym_of_another_link_secret_or_verifier_is_refused() {
         Some(Rejection::RequestMismatch)
     ));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    type Pool = (World, EpochLists, Vec<(ProofRequest, Presentation)>);
+
+    /// Six anonymous presentations against one list, proven once.
+    fn pool() -> &'static Pool {
+        static POOL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
+        POOL.get_or_init(|| {
+            let w = World::new();
+            let subjects: Vec<_> = (0..6).map(|i| w.subject(5_000 + i, 0)).collect();
+            let listed: Vec<&HeldCredential> = subjects.iter().map(|(_, c)| court_of(c)).collect();
+            let list = court_list(&w, 1, &listed, 50);
+            let lists = lists_of(&w, &[&list]);
+            let items = subjects
+                .iter()
+                .enumerate()
+                .map(|(i, (link, creds))| {
+                    let req = with_pseudonym(&w, "bikes.example", &[&list], 100 + i as u64);
+                    let p = Presentation::prove_with_lists_rng(
+                        &req,
+                        link,
+                        creds,
+                        &lists,
+                        &mut rng(200 + i as u64),
+                    )
+                    .unwrap();
+                    (req, p)
+                })
+                .collect();
+            (w, lists, items)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// A batch gives each presentation the verdict it gets alone, whichever
+        /// bytes of whichever presentations are changed.
+        #[test]
+        fn a_batch_equals_single_verification(
+            picks in proptest::collection::vec((0usize..6, any::<prop::sample::Index>(), 1u8..=255), 0..4),
+            order in Just(()).prop_perturb(|_, mut r| {
+                let mut v: Vec<usize> = (0..6).collect();
+                for i in (1..v.len()).rev() {
+                    v.swap(i, (r.next_u32() as usize) % (i + 1));
+                }
+                v
+            }),
+        ) {
+            let (_, lists, items) = pool();
+            let mut presentations: Vec<Presentation> = items.iter().map(|(_, p)| p.clone()).collect();
+            for (which, at, flip) in &picks {
+                let mut b = presentations[*which].to_bytes();
+                let i = at.index(b.len());
+                b[i] ^= flip;
+                if let Ok(p) = Presentation::from_bytes(&b) {
+                    presentations[*which] = p;
+                }
+            }
+            let batch: Vec<(&ProofRequest, &Presentation)> = order
+                .iter()
+                .map(|&i| (&items[i].0, &presentations[i]))
+                .collect();
+            let together = verify_batch_with_lists(&batch, lists);
+            for ((req, p), v) in batch.iter().zip(&together) {
+                let alone = p.verify_with_lists(req, lists);
+                prop_assert_eq!(v.is_satisfied(), alone.is_satisfied());
+                prop_assert_eq!(v.rejection(), alone.rejection());
+                prop_assert_eq!(v.pseudonym(), alone.pseudonym());
+            }
+        }
+    }
+}

@@ -58,6 +58,18 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// A presentation with the raw prover and the epoch lists `lists`.
+    pub fn prove_with_lists(&self, lists: &credence::epoch::EpochLists, seed: u64) -> Presentation {
+        Presentation::prove_with_lists_rng(
+            &self.request,
+            &self.link,
+            &self.held,
+            lists,
+            &mut rng(seed),
+        )
+        .expect("prove")
+    }
+
     pub fn prove(&self, seed: u64) -> Presentation {
         Presentation::prove_with_rng(&self.request, &self.link, &self.held, &mut rng(seed))
             .expect("prove")
@@ -362,5 +374,88 @@ pub fn signatures(count: usize) -> impl Fn() {
         for _ in 0..count {
             vk.verify_strict(&msg, &sig).expect("signature");
         }
+    }
+}
+
+/// Presentations of the consulate policy with the court anonymous, against
+/// one court list of `2^log` digests in base `base`: `distinct` subjects'
+/// digests and random points for the rest.
+pub struct AnonymousSet {
+    pub list: credence::epoch::EpochList,
+    pub lists: credence::epoch::EpochLists,
+    pub scenarios: Vec<Scenario>,
+    pub presentations: Vec<Presentation>,
+    /// How long each presentation took to prove.
+    pub prove_times: Vec<std::time::Duration>,
+}
+
+impl AnonymousSet {
+    pub fn new(world: &World, log: u32, base: usize, distinct: usize) -> Self {
+        use credence::epoch::{EpochList, EpochLists, EpochWindow};
+        use curve25519_dalek::ristretto::RistrettoPoint;
+        let seeds: Vec<u64> = (0..distinct as u64)
+            .map(|i| 500 + u64::from(log) * 10 + i)
+            .collect();
+        let mut r = rng(u64::from(log) * 100 + base as u64);
+        let mut digests: Vec<_> = (0..(1usize << log) - distinct)
+            .map(|_| RistrettoPoint::random(&mut r).compress())
+            .collect();
+        for s in &seeds {
+            let (_, held) = world.subject(*s);
+            digests.push(*held[1].digest().expect("digest").point());
+        }
+        let day = date(ON).days() * 86_400;
+        let window = EpochWindow {
+            epoch: 1,
+            not_before: day,
+            not_after: day + 86_400,
+        };
+        let list = EpochList::sign(
+            &world.court.key,
+            &world.court.schema,
+            window,
+            base,
+            &digests,
+        )
+        .expect("list");
+        let mut lists = EpochLists::new();
+        lists
+            .insert(
+                list.clone(),
+                &world.court.key.public_key(),
+                &world.court.schema,
+            )
+            .expect("list");
+        let scenarios: Vec<Scenario> = seeds
+            .iter()
+            .map(|s| world.consulate_anonymous(*s, &list))
+            .collect();
+        let mut prove_times = Vec::new();
+        let presentations = scenarios
+            .iter()
+            .map(|s| {
+                let t = std::time::Instant::now();
+                let p = s.prove_with_lists(&lists, 7);
+                prove_times.push(t.elapsed());
+                p
+            })
+            .collect();
+        AnonymousSet {
+            list,
+            lists,
+            scenarios,
+            presentations,
+            prove_times,
+        }
+    }
+
+    /// `count` items cycling through the distinct presentations.
+    pub fn items(&self, count: usize) -> Vec<(&ProofRequest, &Presentation)> {
+        (0..count)
+            .map(|i| {
+                let k = i % self.presentations.len();
+                (&self.scenarios[k].request, &self.presentations[k])
+            })
+            .collect()
     }
 }

@@ -74,6 +74,9 @@ fn classify(seeds: &mut Seeds, bytes: &[u8]) {
         seeds.put("proof_request", bytes);
         seeds.json("proof_request", &v);
     }
+    if credence::epoch::EpochList::from_bytes(bytes).is_ok() {
+        seeds.put("epoch_list", bytes);
+    }
     if let Ok(v) = Presentation::from_bytes(bytes) {
         seeds.put("presentation", bytes);
         seeds.json("presentation", &v);

@@ -1,10 +1,12 @@
-//! Verification of untrusted presentations against the vector files' requests:
-//! never panics, and one-by-one and batch verification agree.
+//! Verification of untrusted presentations against the vector files' requests
+//! and the court's epoch list: never panics, and one-by-one and batch
+//! verification agree.
 #![no_main]
 
 use std::sync::OnceLock;
 
-use credence::verifier::verify_batch_with_rng;
+use credence::epoch::EpochLists;
+use credence::verifier::verify_batch_with_lists_rng;
 use credence::{Presentation, ProofRequest};
 use libfuzzer_sys::fuzz_target;
 use rand_chacha::ChaCha20Rng;
@@ -13,6 +15,11 @@ use rand_core::SeedableRng;
 fn requests() -> &'static [ProofRequest] {
     static REQUESTS: OnceLock<Vec<ProofRequest>> = OnceLock::new();
     REQUESTS.get_or_init(credence_fuzz::vector_requests)
+}
+
+fn lists() -> &'static EpochLists {
+    static LISTS: OnceLock<EpochLists> = OnceLock::new();
+    LISTS.get_or_init(credence_fuzz::vector_lists)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -28,10 +35,11 @@ fuzz_target!(|data: &[u8]| {
         if presentation.request_digest() != &request.digest() {
             continue;
         }
-        let one = presentation.verify_with_rng(request, &mut rng);
+        let one = presentation.verify_with_lists_rng(request, lists(), &mut rng);
         let _ = serde_json::to_string(&one).expect("a verdict serializes");
-        let batch = verify_batch_with_rng(
+        let batch = verify_batch_with_lists_rng(
             &[(request, &presentation), (request, &presentation)],
+            lists(),
             &mut rng,
         );
         for v in &batch {

@@ -98,7 +98,8 @@ pub fn vector_requests() -> Vec<credence::ProofRequest> {
         match v {
             Value::Object(m) => {
                 for (k, v) in m {
-                    if let (true, Some(s)) = (k == "request", v.as_str()) {
+                    let is_request = k == "request" || k == "anonymous_request";
+                    if let (true, Some(s)) = (is_request, v.as_str()) {
                         if let Some(r) =
                             unhex(s).and_then(|b| credence::ProofRequest::from_bytes(&b).ok())
                         {
@@ -119,4 +120,21 @@ pub fn vector_requests() -> Vec<credence::ProofRequest> {
         walk(&v, &mut out);
     }
     out
+}
+
+/// The court's epoch list of the consulate vector, checked against the
+/// court's key and schema.
+pub fn vector_lists() -> credence::epoch::EpochLists {
+    let v: Value = serde_json::from_str(include_str!("../../spec/vectors/consulate.json"))
+        .expect("vector files are JSON");
+    let field = |k: &str| unhex(v[k].as_str().expect("vector field")).expect("hex");
+    let list = credence::epoch::EpochList::from_bytes(&field("court_epoch_list")).expect("list");
+    let key = credence::RaterPublicKey::from_bytes(
+        &field("court_public_key").try_into().expect("32 bytes"),
+    )
+    .expect("key");
+    let schema = credence::Schema::from_bytes(&field("court_schema")).expect("schema");
+    let mut lists = credence::epoch::EpochLists::new();
+    lists.insert(list, &key, &schema).expect("the vector list verifies");
+    lists
 }
