@@ -94,6 +94,12 @@ pub(crate) fn holder_relation(h: Point, s_index: usize, rho_index: usize) -> Rel
 pub(crate) const MAX_ELEMENTS: usize =
     1 + caps::CREDENTIALS * (1 + 2 * caps::ATTRIBUTES) + caps::PREDICATES;
 
+/// Cap on the relations (and so the commitments) of one sigma proof: per
+/// credential at most the digest opening and one relation per attribute;
+/// one per predicate; the pseudonym.
+pub(crate) const MAX_RELATIONS: usize =
+    caps::CREDENTIALS * (1 + caps::ATTRIBUTES) + caps::PREDICATES + 1;
+
 /// A proof: one commitment per relation, one response per witness.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct SigmaProof {
@@ -269,7 +275,7 @@ impl Encode for SigmaProof {
 
 impl Decode for SigmaProof {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let n = r.count("sigma commitments", MAX_ELEMENTS)?;
+        let n = r.count("sigma commitments", MAX_RELATIONS)?;
         let commitments = (0..n)
             .map(|_| r.full_point("sigma commitment"))
             .collect::<Result<_, _>>()?;

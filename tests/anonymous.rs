@@ -666,7 +666,7 @@ fn the_verifier_role_asks_with_its_current_lists_and_checks_against_them() {
         RaterDescriptor::new(w.bank.schema.clone(), w.bank.public()),
         RaterDescriptor::new(w.court.schema.clone(), w.court.public()),
     ];
-    let mut v = Verifier::new("consulate.example", trusted, MemoryNonceStore::new()).unwrap();
+    let v = Verifier::new("consulate.example", trusted, MemoryNonceStore::new()).unwrap();
     let ask = |v: &Verifier<MemoryNonceStore>| {
         v.request(date(ON))
             .predicate(Predicate::equals(a("court.outstanding_defaults"), 0))

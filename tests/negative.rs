@@ -34,7 +34,10 @@ fn layout(p: &Presentation) -> Layout {
         o += 1 + c.to_bytes().len() - 2;
     }
     let disclosed = o + 4;
+    // The disclosed values, then the pseudonym flag (no pseudonym here).
     o = disclosed + 8 * p.disclosed().len();
+    assert_eq!(bytes[o], 0);
+    o += 1;
     let n = u32_at(o);
     o += 4;
     let mut range_proofs = Vec::new();

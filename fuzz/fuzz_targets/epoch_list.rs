@@ -1,6 +1,6 @@
 //! Epoch lists (spec §3.11): untrusted bytes never panic the decoder; what
 //! decodes is the canonical encoding of what it decodes to, with sorted,
-//! distinct entries; its digest names it.
+//! distinct entries; its digest names its contents.
 #![no_main]
 
 use credence::epoch::EpochList;
@@ -15,10 +15,11 @@ fuzz_target!(|data: &[u8]| {
     for (i, e) in list.entries().iter().enumerate() {
         assert_eq!(list.position(e), Some(i), "entries are sorted and distinct");
     }
-    // The digest names the list: one with the vector list's digest is that
-    // list, byte for byte.
+    // The digest names the list's contents (all but the signature): one with
+    // the vector list's digest is that list, but for the signature.
     let known = credence_fuzz::vector_lists();
     if let Some(k) = known.get(&list.digest()) {
-        assert!(k.to_bytes() == data, "two lists with one digest");
+        let signed = data.len() - 64;
+        assert!(k.to_bytes()[..signed] == data[..signed], "two lists with one digest");
     }
 });

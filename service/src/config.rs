@@ -138,6 +138,10 @@ pub struct Config {
     /// holds the package, else the wallet page answers 503. A directory
     /// named here must hold it, or the service does not start.
     pub wallet_pkg: Option<PathBuf>,
+    /// The trusted raters' epoch list files (`rater publish-list` writes
+    /// them), for requests that ask for the anonymous mode: read at start
+    /// and again whenever a file changes.
+    pub lists: Vec<PathBuf>,
 }
 
 /// Why the configuration is unusable.
@@ -208,6 +212,7 @@ struct Raw {
     max_wait_seconds: Option<u64>,
     request_timeout_seconds: Option<u64>,
     wallet_pkg: Option<PathBuf>,
+    lists: Option<Vec<PathBuf>>,
 }
 
 /// How an environment variable's value is read.
@@ -220,7 +225,7 @@ enum Kind {
 }
 
 /// Every key, with how its environment variable is read.
-const KEYS: [(&str, Kind); 22] = [
+const KEYS: [(&str, Kind); 23] = [
     ("listen", Kind::Str),
     ("public_url", Kind::Str),
     ("store", Kind::Str),
@@ -243,6 +248,7 @@ const KEYS: [(&str, Kind); 22] = [
     ("max_wait_seconds", Kind::Int),
     ("request_timeout_seconds", Kind::Int),
     ("wallet_pkg", Kind::Str),
+    ("lists", Kind::List),
 ];
 
 /// The default listen address.
@@ -306,6 +312,7 @@ impl Config {
             max_wait: Duration::from_secs(30),
             request_timeout: Duration::from_secs(60),
             wallet_pkg: None,
+            lists: Vec::new(),
         }
     }
 
@@ -554,6 +561,7 @@ impl Config {
             max_wait,
             request_timeout,
             wallet_pkg: raw.wallet_pkg,
+            lists: raw.lists.unwrap_or_default(),
         })
     }
 }

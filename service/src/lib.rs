@@ -39,6 +39,7 @@ mod config;
 pub mod desk;
 mod error;
 pub mod limits;
+pub mod lists;
 mod metrics;
 mod postgres;
 mod sqlite;

@@ -17,32 +17,50 @@ const PREDICATES: usize = 32;
 const WIDTHS: usize = 4;
 /// `RANGE_PROOF_LEN`: bytes of one encoded range proof.
 const RANGE_PROOF_LEN: usize = (9 + 2 * 12) * 32;
-/// `MAX_ELEMENTS`: sigma commitments, and sigma responses.
-const MAX_ELEMENTS: usize = 2 * CREDENTIALS + PREDICATES + 1;
+/// `MAX_ELEMENTS`: sigma responses.
+const MAX_ELEMENTS: usize = 1 + CREDENTIALS * (1 + 2 * ATTRIBUTES) + PREDICATES;
+/// `MAX_RELATIONS`: sigma commitments.
+const MAX_RELATIONS: usize = CREDENTIALS * (1 + ATTRIBUTES) + PREDICATES + 1;
+/// `MEMBERSHIP_PROOF_LEN`: bytes of one membership proof.
+const MEMBERSHIP_PROOF_LEN: usize = 32 * (80 + 4);
 
 /// A count or length prefix.
 const COUNT: usize = 4;
 /// A point, a scalar, a digest.
 const ELEMENT: usize = 32;
 
-/// Bytes of the largest credential inside a presentation (spec §3.6): key
-/// id, schema id, schema digest, commitments, holder commitment, signature.
+/// Bytes of the largest credential shown in the fast mode (spec §3.6), with
+/// its mode byte: key id, schema id, schema digest, commitments, holder
+/// commitment, signature.
 const MAX_CREDENTIAL_LEN: usize =
-    16 + (COUNT + IDENT_LEN) + 32 + COUNT + ATTRIBUTES * ELEMENT + ELEMENT + 64;
+    1 + 16 + (COUNT + IDENT_LEN) + 32 + COUNT + ATTRIBUTES * ELEMENT + ELEMENT + 64;
+
+/// Bytes of the largest credential shown in the anonymous mode (spec §3.9),
+/// with its mode byte: list index, `D'`, fresh commitments, membership proof.
+const MAX_ANONYMOUS_LEN: usize =
+    1 + 1 + ELEMENT + COUNT + ATTRIBUTES * ELEMENT + COUNT + MEMBERSHIP_PROOF_LEN;
+
+/// The larger of the two.
+const MAX_SHOWN_LEN: usize = if MAX_ANONYMOUS_LEN > MAX_CREDENTIAL_LEN {
+    MAX_ANONYMOUS_LEN
+} else {
+    MAX_CREDENTIAL_LEN
+};
 
 /// Bytes of the largest presentation the library decodes (spec §3.9):
-/// 25,802.
+/// 94,587.
 pub const MAX_PRESENTATION_LEN: usize = 2 // version and tag
     + 32 // request digest
-    + COUNT + CREDENTIALS * MAX_CREDENTIAL_LEN
+    + COUNT + CREDENTIALS * MAX_SHOWN_LEN
     + COUNT + PREDICATES * 8
+    + 1 + ELEMENT // the pseudonym
     + COUNT + WIDTHS * (1 + COUNT + RANGE_PROOF_LEN)
-    + COUNT + MAX_ELEMENTS * ELEMENT // sigma commitments
+    + COUNT + MAX_RELATIONS * ELEMENT // sigma commitments
     + COUNT + MAX_ELEMENTS * ELEMENT; // sigma responses
 
 /// Characters of the largest presentation's JSON form (spec §3.10): a JSON
 /// string of its base64url encoding without padding, with its quotes:
-/// 34,405.
+/// 126,118.
 pub const MAX_PRESENTATION_JSON_STRING_LEN: usize = MAX_PRESENTATION_LEN / 3 * 4
     + match MAX_PRESENTATION_LEN % 3 {
         0 => 0,
@@ -51,7 +69,7 @@ pub const MAX_PRESENTATION_JSON_STRING_LEN: usize = MAX_PRESENTATION_LEN / 3 * 4
     + 2;
 
 /// The default body limit of the presentation route: the largest JSON form
-/// and some room for white space around it (34,469 bytes). A binary body
+/// and some room for white space around it (126,182 bytes). A binary body
 /// (`application/octet-stream`) is held to [`MAX_PRESENTATION_LEN`].
 pub const MAX_PRESENTATION_JSON_LEN: usize = MAX_PRESENTATION_JSON_STRING_LEN + 64;
 
@@ -59,5 +77,5 @@ pub const MAX_PRESENTATION_JSON_LEN: usize = MAX_PRESENTATION_JSON_STRING_LEN + 
 /// bytes, a purpose 1024).
 pub const BACKEND_BODY_LIMIT: usize = 16 * 1024;
 
-const _: () = assert!(MAX_PRESENTATION_LEN == 25_802);
-const _: () = assert!(MAX_PRESENTATION_JSON_STRING_LEN == 34_405);
+const _: () = assert!(MAX_PRESENTATION_LEN == 94_587);
+const _: () = assert!(MAX_PRESENTATION_JSON_STRING_LEN == 126_118);

@@ -274,6 +274,6 @@ fn the_example_configuration_is_valid() {
     assert_eq!(c.lifetime, defaults.lifetime);
     assert_eq!(c.batch_size, defaults.batch_size);
     assert_eq!(c.body_limit, defaults.body_limit);
-    assert_eq!(c.body_limit, 34_469);
+    assert_eq!(c.body_limit, 126_182);
     assert_eq!(c.store, StoreUrl::Sqlite("credence-verifier.sqlite".into()));
 }

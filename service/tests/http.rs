@@ -623,32 +623,34 @@ async fn unknown_ids_are_404() {
     s.app.shutdown().await;
 }
 
-/// The largest presentation the library decodes: every count at its cap.
+/// The largest presentation the library decodes: every count at its cap,
+/// every credential shown anonymously (the larger form), a pseudonym.
 fn largest_presentation() -> Vec<u8> {
     let mut b = vec![1u8, 6];
     b.extend([0; 32]);
     b.extend(8u32.to_le_bytes());
     for _ in 0..8 {
-        b.extend([0; 16]);
-        b.extend(64u32.to_le_bytes());
-        b.extend([b'a'; 64]);
-        b.extend([0; 32]);
+        b.push(1); // anonymous
+        b.push(3); // list index
+        b.extend([0; 32]); // D'
         b.extend(64u32.to_le_bytes());
         b.extend(vec![0; 64 * 32]);
-        b.extend([0; 32]);
-        b.extend([0; 64]);
+        b.extend(2688u32.to_le_bytes());
+        b.extend(vec![0; 2688]);
     }
     b.extend(32u32.to_le_bytes());
     b.extend([0; 32 * 8]);
+    b.push(1);
+    b.extend([0; 32]);
     b.extend(4u32.to_le_bytes());
     for bits in [8u8, 16, 32, 64] {
         b.push(bits);
         b.extend(1056u32.to_le_bytes());
         b.extend(vec![0; 1056]);
     }
-    for _ in 0..2 {
-        b.extend(49u32.to_le_bytes());
-        b.extend(vec![0; 49 * 32]);
+    for count in [553u32, 1065] {
+        b.extend(count.to_le_bytes());
+        b.extend(vec![0; count as usize * 32]);
     }
     b
 }
@@ -661,13 +663,22 @@ fn the_body_limit_follows_the_wire_caps() {
     Presentation::from_bytes(&bytes).unwrap();
     let json = serde_json::to_vec(&Presentation::from_bytes(&bytes).unwrap()).unwrap();
     assert_eq!(json.len() + 64, MAX_PRESENTATION_JSON_LEN);
-    let credential = 16 + 4 + caps::IDENT_LEN + 32 + 4 + caps::ATTRIBUTES * 32 + 32 + 64;
-    let sigma = 2 * (4 + (2 * caps::CREDENTIALS + caps::PREDICATES + 1) * 32);
+    let credential = 1 + 16 + 4 + caps::IDENT_LEN + 32 + 4 + caps::ATTRIBUTES * 32 + 32 + 64;
+    let anonymous = 1 + 1 + 32 + 4 + caps::ATTRIBUTES * 32 + 4 + 32 * (16 * 5 + 4);
+    assert!(anonymous > credential);
+    let relations = caps::CREDENTIALS * (1 + caps::ATTRIBUTES) + caps::PREDICATES + 1;
+    let witnesses = 1 + caps::CREDENTIALS * (1 + 2 * caps::ATTRIBUTES) + caps::PREDICATES;
+    let sigma = 4 + relations * 32 + 4 + witnesses * 32;
     let ranges = 4 + 4 * (1 + 4 + caps::RANGE_PROOF_LEN);
     assert_eq!(
-        2 + 32 + 4 + caps::CREDENTIALS * credential + 4 + caps::PREDICATES * 8 + ranges + sigma,
+        2 + 32 + 4 + caps::CREDENTIALS * anonymous + 4 + caps::PREDICATES * 8 + 33 + ranges + sigma,
         MAX_PRESENTATION_LEN
     );
+    // One more sigma commitment does not decode.
+    let at = bytes.len() - (4 + witnesses * 32) - (4 + relations * 32);
+    let mut more = bytes.clone();
+    more[at..at + 4].copy_from_slice(&(relations as u32 + 1).to_le_bytes());
+    assert!(Presentation::from_bytes(&more).is_err());
     // One more credential, attribute or disclosed value does not decode.
     let mut more = bytes.clone();
     more[34] = 9;
@@ -746,7 +757,7 @@ async fn presentation_bodies_are_checked_before_anything_is_recorded() {
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
     // Without a declared length too (a streamed body).
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-        (0..40).map(|_| Ok(vec![b' '; 1000])).collect();
+        (0..130).map(|_| Ok(vec![b' '; 1000])).collect();
     let a = s
         .call(
             Request::post(format!(

@@ -49,7 +49,7 @@ impl SignatureCheck<'_> {
 
 /// One presentation's proofs, replayed and written as checks: the
 /// accumulated terms, and the range proofs waiting for their batched
-/// inversions (spec §8.1 steps 8 to 11).
+/// inversions (spec §8.1 steps 8 to 10).
 pub(crate) struct Checks<'a> {
     pub msm: Msm<'a>,
     pub ranges: Vec<PendingRange<'a>>,

@@ -41,6 +41,7 @@ use crate::verifier_id::{self, VerifierIdError};
 
 #[cfg(feature = "files")]
 mod dir;
+mod lists;
 mod store;
 
 pub use crate::presentation::{
@@ -117,7 +118,9 @@ pub struct Verifier<S: NonceStore> {
     store: S,
     lifetime: Duration,
     max_failures: u32,
-    lists: EpochLists,
+    /// Replaced as a whole when a new epoch's lists arrive; verification
+    /// works on a snapshot.
+    lists: std::sync::RwLock<EpochLists>,
 }
 
 /// Seconds since 1970-01-01 UTC.
@@ -144,37 +147,8 @@ impl<S: NonceStore> Verifier<S> {
             store,
             lifetime: DEFAULT_LIFETIME,
             max_failures: DEFAULT_MAX_FAILURES,
-            lists: EpochLists::new(),
+            lists: std::sync::RwLock::new(EpochLists::new()),
         })
-    }
-
-    /// Adds a rater's epoch list, after checking that a trusted rater key
-    /// signed it for its schema: requests may then ask for the anonymous
-    /// mode for that schema ([`NewRequest::anonymous`]), and presentations
-    /// are checked against it.
-    ///
-    /// # Errors
-    /// [`VerifierError::UntrustedList`] when no trusted descriptor has its
-    /// key and schema; [`VerifierError::Request`] when its signature does
-    /// not verify.
-    pub fn add_list(
-        &mut self,
-        list: impl Into<std::sync::Arc<EpochList>>,
-    ) -> Result<(), VerifierError> {
-        let list = list.into();
-        let rater = self
-            .trusted
-            .iter()
-            .find(|d| d.key_id() == list.key_id() && d.schema().digest() == *list.schema_digest())
-            .ok_or(VerifierError::UntrustedList)?;
-        let (key, schema) = (*rater.key(), rater.schema().clone());
-        self.lists.insert(list, &key, &schema)?;
-        Ok(())
-    }
-
-    /// The epoch lists it holds.
-    pub fn lists(&self) -> &EpochLists {
-        &self.lists
     }
 
     /// Sets the lifetime of the requests issued from now on (whole seconds).
@@ -305,12 +279,12 @@ impl<S: NonceStore> Verifier<S> {
         let verdicts: Vec<Verdict> = match pending.as_slice() {
             [] => Vec::new(),
             [(request, presentation)] => {
-                vec![presentation.verify_with_lists(request, &self.lists)]
+                vec![presentation.verify_with_lists(request, &self.lists())]
             }
             #[cfg(feature = "parallel")]
-            many => verify_batch_parallel_with_lists(many, &self.lists),
+            many => verify_batch_parallel_with_lists(many, &self.lists()),
             #[cfg(not(feature = "parallel"))]
-            many => verify_batch_with_lists(many, &self.lists),
+            many => verify_batch_with_lists(many, &self.lists()),
         };
         let verdicts: Vec<Verdict> = verdicts
             .into_iter()
@@ -555,8 +529,8 @@ impl<S: NonceStore> NewRequest<'_, S> {
         for mut rater in RaterDescriptor::trusted_raters(&relevant)? {
             let id = rater.schema().id().to_owned();
             if self.anonymous.contains(&id) {
-                let mut current: Vec<&EpochList> = v
-                    .lists
+                let held = v.lists();
+                let mut current: Vec<&EpochList> = held
                     .iter()
                     .filter(|l| {
                         l.is_current_at(issued_at)

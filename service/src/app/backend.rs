@@ -10,6 +10,12 @@ pub(super) struct CreateBody {
     purpose: String,
     reference_date: Option<String>,
     lifetime_seconds: Option<u64>,
+    /// Schemas to ask for in the anonymous mode, against the current lists.
+    #[serde(default)]
+    anonymous: Vec<String>,
+    /// Whether to ask for the holder's pseudonym.
+    #[serde(default)]
+    pseudonym: bool,
 }
 
 /// `POST /v1/transactions`.
@@ -48,20 +54,35 @@ pub(super) async fn create_transaction(
         }
         Some(s) => Duration::from_secs(s),
     };
-    let (request, terms) = inner
+    // A request trusts at most 16 schemas (spec §3.3).
+    if body.anonymous.len() > 16 {
+        return Err(ApiError::bad_request(
+            "bad_request",
+            "anonymous names too many schemas",
+        ));
+    }
+    let mut new = inner
         .verifier
         .request(date)
         .purpose(&body.purpose)
         .predicates(predicates)
-        .lifetime(lifetime)
-        .prepare_with_rng(&mut OsRng)
-        .map_err(|e| match e {
-            VerifierError::Request(e) => ApiError::bad_request("bad_request", e.to_string()),
-            e => {
-                tracing::error!(error = %e, "a request could not be prepared");
-                ApiError::internal()
-            }
-        })?;
+        .lifetime(lifetime);
+    for schema in &body.anonymous {
+        new = new.anonymous(schema);
+    }
+    if body.pseudonym {
+        new = new.pseudonym();
+    }
+    let (request, terms) = new.prepare_with_rng(&mut OsRng).map_err(|e| match e {
+        VerifierError::Request(e) => ApiError::bad_request("bad_request", e.to_string()),
+        e @ VerifierError::NoCurrentList(_) => {
+            ApiError::new(StatusCode::CONFLICT, "no_current_list", e.to_string())
+        }
+        e => {
+            tracing::error!(error = %e, "a request could not be prepared");
+            ApiError::internal()
+        }
+    })?;
     let mut transaction_id = [0u8; 32];
     OsRng.fill_bytes(&mut transaction_id);
     let tx_hash: [u8; 32] = Sha256::digest(transaction_id).into();

@@ -75,6 +75,9 @@ pub enum StartError {
     /// The rate limit cannot be set up.
     #[error("invalid rate limit")]
     RateLimit,
+    /// An epoch list named by the configuration cannot be used.
+    #[error("configuration key `lists`: {0}")]
+    Lists(#[from] crate::lists::ListsError),
     /// The configuration names a directory for the wallet page's
     /// WebAssembly package that does not hold it.
     #[error("configuration key `wallet_pkg`: {0}")]
@@ -110,6 +113,8 @@ struct Inner {
     governor: Arc<GovernorConfig<PeerIpKeyExtractor, NoOpMiddleware<QuantaInstant>>>,
     /// The wallet page's WebAssembly package, when it is served.
     wallet_package: Option<Package>,
+    /// The epoch list files, reloaded by the janitor when they change.
+    lists: std::sync::Mutex<crate::lists::ListFiles>,
 }
 
 /// The verifier service: a [`Verifier`] on a [`TransactionStore`], its
@@ -283,6 +288,11 @@ impl App {
         )?
         .with_lifetime(config.lifetime)
         .with_max_failures(config.max_failures);
+        let mut lists = crate::lists::ListFiles::new(config.lists.clone());
+        if !lists.is_empty() {
+            let count = lists.load(&verifier)?;
+            tracing::info!(lists = count, "epoch lists loaded");
+        }
         let verifier = Arc::new(verifier);
         let metrics = Arc::new(Metrics::new());
         let notifier = Arc::new(Notifier::default());
@@ -314,6 +324,7 @@ impl App {
             batcher,
             governor: Arc::new(governor),
             wallet_package,
+            lists: std::sync::Mutex::new(lists),
         });
         let janitor = tokio::spawn(janitor(Arc::clone(&inner), signal));
         Ok(App {
@@ -511,6 +522,7 @@ async fn janitor(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
             }
         }
         inner.governor.limiter().retain_recent();
+        refresh_lists(&inner).await;
         let before = now().saturating_sub(inner.config.purge_retention.as_secs());
         let store = Arc::clone(&inner.store);
         match store_call(&inner, "purge", move || store.purge(before)).await {
@@ -518,6 +530,33 @@ async fn janitor(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
             Ok(n) => tracing::info!(purged = n, "purged expired transactions"),
             Err(_) => {}
         }
+    }
+}
+
+/// Reloads the epoch lists when a file changed (a new epoch), on the
+/// blocking pool: a list of 2^16 entries takes a fraction of a second to
+/// decode. A list that cannot be used is logged, and the lists held before
+/// stay in use.
+async fn refresh_lists(inner: &Arc<Inner>) {
+    let inner = Arc::clone(inner);
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut files = inner
+            .lists
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if files.is_empty() {
+            return Ok(None);
+        }
+        files.refresh(&inner.verifier)
+    })
+    .await;
+    match outcome {
+        Ok(Ok(Some(count))) => tracing::info!(lists = count, "epoch lists reloaded"),
+        Ok(Ok(None)) => {}
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "epoch lists not reloaded; the lists held stay in use")
+        }
+        Err(e) => tracing::error!(error = %e, "the epoch list reload did not finish"),
     }
 }
 

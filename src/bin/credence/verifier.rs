@@ -28,7 +28,7 @@ pub fn read_list(path: &Path) -> Result<EpochList, Failure> {
 
 /// Adds the epoch lists at `paths` to `verifier`, each checked against its
 /// trusted rater.
-fn add_lists(verifier: &mut Verifier<DirNonceStore>, paths: &[PathBuf]) -> Result<(), Failure> {
+fn add_lists(verifier: &Verifier<DirNonceStore>, paths: &[PathBuf]) -> Result<(), Failure> {
     for path in paths {
         verifier
             .add_list(read_list(path)?)
@@ -53,9 +53,9 @@ pub fn request(
 ) -> Outcome {
     let predicates = parse_policy(policy).map_err(Failure::input)?;
     let descriptors: Vec<RaterDescriptor> = io::read_json(trust)?;
-    let mut verifier = Verifier::new(verifier_id, descriptors, DirNonceStore::new(state))
+    let verifier = Verifier::new(verifier_id, descriptors, DirNonceStore::new(state))
         .map_err(Failure::input)?;
-    add_lists(&mut verifier, lists)?;
+    add_lists(&verifier, lists)?;
     let date = date.map_or_else(today, Ok)?;
     let mut new = verifier
         .request(date)
@@ -84,13 +84,13 @@ pub fn check(
     let request: ProofRequest = io::read_json(request_path)?;
     let descriptors: Vec<RaterDescriptor> = io::read_json(trust)?;
     let presentation: Presentation = io::read_json(presentation_path)?;
-    let mut verifier = Verifier::new(
+    let verifier = Verifier::new(
         request.verifier_id(),
         descriptors,
         DirNonceStore::new(state),
     )
     .map_err(Failure::input)?;
-    add_lists(&mut verifier, lists)?;
+    add_lists(&verifier, lists)?;
     let verdict = verifier
         .check(&request, &presentation)
         .map_err(|e| match e {

@@ -1,0 +1,284 @@
+//! The anonymous mode through the service: epoch lists from files, read at
+//! start and reloaded when a file changes (a new epoch); requests that ask
+//! for the court anonymously and for the holder's pseudonym; a revoked
+//! holder refused once the next epoch's list is in place; a second list for
+//! an epoch already served refused.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use credence::epoch::{EpochList, EpochWindow};
+use credence::fixtures::{date, rng, World, UNTIL};
+use credence::wallet::{Wallet, WalletError};
+use credence::{Error, ProofRequest, RaterDescriptor};
+use credence_verifier::{open_store, App, Config, Secret, StoreUrl};
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const TOKEN: &str = "test-token-0123456789abcdef";
+
+async fn call(
+    router: &Router,
+    method: Method,
+    uri: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut r = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"));
+    let body = match body {
+        Some(v) => {
+            r = r.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    let mut request = r.body(body).unwrap();
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(std::net::SocketAddr::from((
+            [192, 0, 2, 9],
+            40000,
+        ))));
+    let response = tokio::time::timeout(Duration::from_secs(60), router.clone().oneshot(request))
+        .await
+        .expect("answered in time")
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// A court list for `epoch`, current now, of `listed` digests and a crowd.
+fn list(world: &World, epoch: u64, listed: &[CompressedRistretto], crowd: usize) -> EpochList {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut r = rng(700 + epoch + crowd as u64);
+    let mut digests: Vec<CompressedRistretto> = (0..crowd)
+        .map(|_| RistrettoPoint::random(&mut r).compress())
+        .collect();
+    digests.extend_from_slice(listed);
+    let window = EpochWindow {
+        epoch,
+        not_before: now - 60,
+        not_after: now + 3600,
+    };
+    EpochList::sign(&world.court.key, &world.court.schema, window, 4, &digests).unwrap()
+}
+
+/// A wallet with three bank credentials and one court credential; its
+/// court digest.
+fn wallet(world: &World) -> (Wallet, CompressedRistretto) {
+    let until = date(UNTIL).days();
+    let mut wallet = Wallet::generate();
+    wallet.set_min_list_size(16);
+    let bank = RaterDescriptor::new(world.bank.schema.clone(), world.bank.public());
+    let request = wallet.request_issuance(&bank);
+    let issued = world
+        .bank
+        .key
+        .issue(
+            &world.bank.schema,
+            &request,
+            &[
+                ("liquidity_eur", 12_000),
+                ("on_time_payments", 30),
+                ("late_payments", 5),
+                ("account_digest", 7),
+                ("valid_until", until),
+            ],
+            3,
+        )
+        .unwrap();
+    wallet.add(issued).unwrap();
+    let court = RaterDescriptor::new(world.court.schema.clone(), world.court.public());
+    let request = wallet.request_issuance(&court);
+    let issued = world
+        .court
+        .key
+        .issue(
+            &world.court.schema,
+            &request,
+            &[("outstanding_defaults", 0), ("valid_until", until)],
+            1,
+        )
+        .unwrap();
+    let digest = *issued[0].digest().unwrap().point();
+    wallet.add(issued).unwrap();
+    (wallet, digest)
+}
+
+/// Writes `list` to `path` so that its modification time changes.
+fn write_list(path: &std::path::Path, list: &EpochList) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, list.to_bytes()).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_requests_follow_the_lists_the_service_reads() {
+    let world = Arc::new(World::new());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut mei, digest) = wallet(&world);
+    let path = dir.path().join("court.list");
+    let epoch1 = list(&world, 1, &[digest], 40);
+    write_list(&path, &epoch1);
+
+    let trusted = vec![
+        RaterDescriptor::new(world.bank.schema.clone(), world.bank.public()),
+        RaterDescriptor::new(world.court.schema.clone(), world.court.public()),
+    ];
+    let mut c = Config::new(
+        "bikes.example",
+        Secret::new(TOKEN),
+        trusted,
+        StoreUrl::Sqlite(dir.path().join("verifier.sqlite")),
+    );
+    c.lists = vec![path.clone()];
+    c.purge_interval = Duration::from_millis(100);
+    let app = App::new(c.clone(), open_store(&c.store).unwrap()).unwrap();
+    let router = app.router();
+
+    let create = |anonymous: bool| {
+        json!({
+            "policy": "bank.liquidity_eur >= 5000 and court.outstanding_defaults == 0",
+            "purpose": "rental deposit waiver",
+            "reference_date": "2027-03-01",
+            "anonymous": if anonymous { vec!["court"] } else { vec![] },
+            "pseudonym": true,
+        })
+    };
+    let answer = |tx: &Value, lists: &[EpochList], mei: &mut Wallet| {
+        let request: ProofRequest = serde_json::from_value(tx["request"].clone()).unwrap();
+        let lists = mei.epoch_lists(lists.iter().cloned()).unwrap();
+        mei.prove_with_lists(&request, &lists)
+    };
+    let post = |tx: &Value, p: &credence::Presentation| {
+        let uri = format!(
+            "/v1/requests/{}/presentation",
+            tx["request_id"].as_str().unwrap()
+        );
+        (uri, serde_json::to_value(p).unwrap())
+    };
+
+    // Epoch 1: the court anonymous, the bank fast, and a pseudonym.
+    let (status, tx) = call(
+        &router,
+        Method::POST,
+        "/v1/transactions",
+        Some(create(true)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{tx}");
+    let request: ProofRequest = serde_json::from_value(tx["request"].clone()).unwrap();
+    assert_eq!(
+        request.trusted_for("court").unwrap().lists(),
+        &[epoch1.digest()]
+    );
+    assert!(request.asks_pseudonym());
+    let p = answer(&tx, std::slice::from_ref(&epoch1), &mut mei).unwrap();
+    let (uri, body) = post(&tx, &p);
+    let (status, verdict) = call(&router, Method::POST, &uri, Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{verdict}");
+    assert_eq!(verdict["verdict"]["satisfied"], true);
+    let first_nym = verdict["verdict"]["pseudonym"].clone();
+    assert!(first_nym.is_string());
+
+    // The same holder returns (a fast-mode court this time): same pseudonym.
+    let (_, tx) = call(
+        &router,
+        Method::POST,
+        "/v1/transactions",
+        Some(create(false)),
+    )
+    .await;
+    let p = answer(&tx, &[], &mut mei).unwrap();
+    let (uri, body) = post(&tx, &p);
+    let (_, verdict) = call(&router, Method::POST, &uri, Some(body)).await;
+    assert_eq!(verdict["verdict"]["satisfied"], true, "{verdict}");
+    assert_eq!(verdict["verdict"]["pseudonym"], first_nym);
+
+    // Epoch 2 leaves Mei out; the service reloads the file by itself.
+    let epoch2 = list(&world, 2, &[], 41);
+    write_list(&path, &epoch2);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let tx = loop {
+        let (status, tx) = call(
+            &router,
+            Method::POST,
+            "/v1/transactions",
+            Some(create(true)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let request: ProofRequest = serde_json::from_value(tx["request"].clone()).unwrap();
+        if request.trusted_for("court").unwrap().lists() == [epoch2.digest()] {
+            break tx;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the list was not reloaded"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    match answer(&tx, std::slice::from_ref(&epoch2), &mut mei) {
+        Err(WalletError::Credence(Error::NotListed { .. })) => {}
+        other => panic!("{other:?}"),
+    }
+
+    // Another list for epoch 2 (a split view) is refused: epoch 2 stays.
+    let split = list(&world, 2, &[digest], 41);
+    write_list(&path, &split);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let (_, tx) = call(
+        &router,
+        Method::POST,
+        "/v1/transactions",
+        Some(create(true)),
+    )
+    .await;
+    let request: ProofRequest = serde_json::from_value(tx["request"].clone()).unwrap();
+    assert_eq!(
+        request.trusted_for("court").unwrap().lists(),
+        &[epoch2.digest()]
+    );
+
+    // No current list: a request for the anonymous mode cannot be made.
+    let mut none = c.clone();
+    none.lists = Vec::new();
+    none.store = StoreUrl::Sqlite(dir.path().join("other.sqlite"));
+    let other = App::new(none.clone(), open_store(&none.store).unwrap()).unwrap();
+    let (status, err) = call(
+        &other.router(),
+        Method::POST,
+        "/v1/transactions",
+        Some(create(true)),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::CONFLICT, Some("no_current_list"))
+    );
+    other.shutdown().await;
+
+    // A list file that does not decode stops the start, naming the key.
+    std::fs::write(&path, b"not a list").unwrap();
+    match App::new(c.clone(), open_store(&c.store).unwrap()) {
+        Err(e) => assert!(e.to_string().contains("lists"), "{e}"),
+        Ok(_) => panic!("a bad list file was accepted"),
+    }
+    app.shutdown().await;
+}
