@@ -5,8 +5,9 @@
 //
 //   wasm/bench/run.sh [RUNS]     builds what it needs, then runs this script
 //
-// The native side is `credence-wasm-interop bench`, built with the same
-// profile as the module (wasm-release: LTO, one codegen unit). Rounds
+// The native side is `credence-wasm-interop bench`, built with LTO and one
+// codegen unit as the module is, optimised for speed (profile native-bench;
+// the module's wasm-release optimises for size outside the arithmetic). Rounds
 // alternate native and WebAssembly, so that a load change on the machine
 // hits both sides alike.
 import { execFileSync } from "node:child_process";
@@ -22,7 +23,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, "..", "pkg");
 const credence = createRequire(import.meta.url)(join(pkg, "node", "credence_wasm.js"));
 const bin = process.env.CREDENCE_INTEROP_BIN;
-if (!bin) throw new Error("set CREDENCE_INTEROP_BIN to the wasm-release build of credence-wasm-interop");
+if (!bin) throw new Error("set CREDENCE_INTEROP_BIN to the native-bench build of credence-wasm-interop");
 const runs = Number(process.argv[2] ?? 30);
 const rounds = 3;
 

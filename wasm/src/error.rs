@@ -27,6 +27,11 @@ pub enum Code {
     Verify,
     /// A wallet operation failed; `reason` says which way.
     Wallet,
+    /// An epoch list was refused before use: it is not signed by a key the
+    /// caller trusts for its schema (the trust list, the request's raters,
+    /// or for a wallet the raters of its credentials), or its signature does
+    /// not verify.
+    List,
 }
 
 impl Code {
@@ -39,6 +44,7 @@ impl Code {
             Code::Policy => "policy",
             Code::Verify => "verify",
             Code::Wallet => "wallet",
+            Code::List => "list",
         }
     }
 }
@@ -51,7 +57,8 @@ pub struct ApiError {
     /// The library's message (never a secret).
     pub message: String,
     /// For [`Code::Wallet`]: a stable string naming the failure
-    /// (`narrowing`, `all_used`, `predicate_not_met`, ...).
+    /// (`narrowing`, `all_used`, `predicate_not_met`, `small_list`,
+    /// `not_listed`, ...).
     pub reason: Option<&'static str>,
     /// For a policy syntax error: the 1-based column, in characters.
     pub position: Option<usize>,
@@ -112,6 +119,7 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let code = match e {
             Error::Decode(_) => Code::Decode,
+            Error::ListRejected(_) => Code::List,
             _ => Code::Policy,
         };
         ApiError::new(code, e.to_string())
@@ -126,6 +134,8 @@ fn wallet_reason(e: &WalletError) -> &'static str {
         WalletError::AllUsed { .. } => "all_used",
         WalletError::Narrowing(_) => "narrowing",
         WalletError::Encode => "encode",
+        WalletError::SmallList { .. } => "small_list",
+        WalletError::ListSplit { .. } => "list_split",
         WalletError::Credence(e) => match e {
             Error::Decode(_) => "decode",
             Error::Policy(_) => "policy",
@@ -135,6 +145,10 @@ fn wallet_reason(e: &WalletError) -> &'static str {
             Error::Expired { .. } => "expired",
             Error::MissingCredential { .. } => "missing_credential",
             Error::UnusableCredential { .. } => "unusable_credential",
+            Error::NotListed { .. } => "not_listed",
+            Error::ListUnavailable { .. } => "list_unavailable",
+            Error::NoDigest { .. } => "no_digest",
+            Error::ListRejected(_) => "list_rejected",
             _ => "other",
         },
         _ => "other",

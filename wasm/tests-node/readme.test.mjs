@@ -27,7 +27,12 @@ test("the README's JavaScript example runs after the walkthrough", { skip: bin &
   writeFileSync(join(dir, "example.mjs"), script);
   const out = execFileSync("node", ["example.mjs"], { cwd: dir, env, encoding: "utf8" });
   assert.match(out, /^consulate: true/m);
+  assert.match(out, /^consulate, court anonymously: true 43$/m);
   assert.match(out, /^bikes: true/m);
+  assert.match(out, /^court list: 3 2$/m);
+  assert.match(out, /list_size: 2, schema: 'court', too_small: false/);
+  assert.match(out, /^bikes, court anonymously: true 43$/m);
+  assert.match(out, /^wallet not_listed$/m);
   assert.match(out, /^policy 31 policy syntax error at column 31/m);
   assert.ok(existsSync(join(dir, "ana.wallet")));
 });

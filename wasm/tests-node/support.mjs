@@ -71,15 +71,49 @@ export function stockedWallet(r, count = 1, options) {
   return wallet;
 }
 
+/**
+ * A wallet made in WebAssembly, holding `count` credentials of each rater,
+ * and the path of the court's issued credentials (for its epoch lists).
+ */
+export function stockedWithCourt(r, count = 1, options) {
+  let wallet = credence.walletCreate(options);
+  let courtIssued;
+  for (const [rater, values] of [[r.bank, BANK], [r.court, COURT]]) {
+    const started = credence.walletRequestIssuance(wallet, rater.descriptor);
+    const issued = issue(r.dir, rater, started.request, count, values);
+    wallet = credence.walletAddCredentials(started.wallet, issued).wallet;
+    if (rater === r.court) {
+      courtIssued = join(r.dir, `court-issued-${++listCounter}.json`);
+      writeFileSync(courtIssued, issued);
+    }
+  }
+  return { wallet, courtIssued };
+}
+
+let listCounter = 0;
+
+/**
+ * The rater's epoch list for `epoch`, signed natively: the credentials of
+ * the `issued` files and `crowd` random entries, current now (or a week ago
+ * with `when = "past"`). Its file, its bytes and its digest (base64url).
+ */
+export function epochList(r, rater, epoch, crowd, issued = [], when = "current") {
+  const path = join(r.dir, `${rater.id}-${epoch}-${++listCounter}.list`);
+  const digest = native("list", rater.key, path, String(epoch), String(crowd), when, ...issued).trim();
+  return { path, bytes: readFileSync(path), digest };
+}
+
 export const CONSULATE = "bank.liquidity_eur >= 5000 and court.outstanding_defaults == 0";
 
 /**
  * A consulate's request for `policy`, trusting both raters. The descriptors
  * are spliced in as text: `JSON.parse` would round integers above 2^53.
+ * `extra` holds more options (`anonymous`, `pseudonym`), `lists` the epoch
+ * lists.
  */
-export function request(r, policy = CONSULATE, verifier = "consulate.example") {
-  const fields = JSON.stringify({ verifier_id: verifier, date: "2027-03-01", purpose: "visa fast track", policy });
-  return credence.createRequest(`${fields.slice(0, -1)}, "trusted": ${trustList(r)}}`);
+export function request(r, policy = CONSULATE, verifier = "consulate.example", extra = {}, lists) {
+  const fields = JSON.stringify({ verifier_id: verifier, date: "2027-03-01", purpose: "visa fast track", policy, ...extra });
+  return credence.createRequest(`${fields.slice(0, -1)}, "trusted": ${trustList(r)}}`, lists);
 }
 
 /** The trust list of both raters. */

@@ -89,3 +89,38 @@ test("the consulate vector verifies against the trust list of its raters", () =>
   const bankOnly = JSON.parse(credence.verify(request, b64(v.presentation), JSON.stringify(descriptors.slice(0, 1))));
   assert.equal(bankOnly.rejection.reason, "retired_key");
 });
+
+test("the anonymous vector verifies in WebAssembly against the court's epoch list, with its pseudonym", () => {
+  const text = readFileSync(join(dir, "consulate.json"), "utf8");
+  const v = JSON.parse(text);
+  const request = rawField(text, "anonymous_request_json");
+  const presentation = b64(v.anonymous_presentation);
+  const list = Buffer.from(v.court_epoch_list, "hex");
+  const info = JSON.parse(credence.epochListInfo(list));
+  assert.equal(info.digest, Buffer.from(v.court_epoch_list_digest, "hex").toString("base64url"));
+  assert.equal(info.key_id, v.court_key_id);
+  assert.deepEqual(JSON.parse(request).trusted[1].lists, [info.digest]);
+
+  const verdict = JSON.parse(credence.verify(request, presentation, null, [list]));
+  assert.equal(verdict.satisfied, true, JSON.stringify(verdict));
+  assert.equal(verdict.pseudonym, Buffer.from(v.anonymous_pseudonym, "hex").toString("base64url"));
+  // As the list's hex turned base64url text, and against the raters' trust list.
+  assert.deepEqual(JSON.parse(credence.verify(request, presentation, null, [list.toString("base64url")])), verdict);
+  const trusted = JSON.parse(request).trusted;
+  const key = (hex) => Buffer.from(hex, "hex").toString("base64url");
+  const descriptors = [
+    { schema: trusted[0].schema, key: key(v.bank_public_key), key_id: v.bank_key_id },
+    { schema: trusted[1].schema, key: key(v.court_public_key), key_id: v.court_key_id },
+  ];
+  const withTrust = JSON.parse(credence.verify(request, presentation, JSON.stringify(descriptors), [list]));
+  assert.deepEqual(withTrust, verdict);
+  // Without the list: the court's part cannot be checked.
+  const blind = JSON.parse(credence.verify(request, presentation));
+  assert.equal(blind.rejection.reason, "list_unavailable");
+  // A trust list without the court refuses its list.
+  assert.throws(() => credence.verify(request, presentation, JSON.stringify(descriptors.slice(0, 1)), [list]),
+    { name: "CredenceError", code: "list", message: /epoch list 1 .*rejected: it is not signed by a trusted rater key/ });
+  // The same presentation against the fast request is not satisfied.
+  const fast = JSON.parse(credence.verify(rawField(text, "request_json"), presentation, null, [list]));
+  assert.equal(fast.satisfied, false);
+});

@@ -8,9 +8,16 @@
 //! credence-wasm-interop rater (bank|court) KEY_OUT     prints the rater's descriptor
 //! credence-wasm-interop issue KEY REQUEST COUNT NAME=VALUE...
 //!                                                      prints the issued credentials
-//! credence-wasm-interop prove WALLET REQUEST           prints the presentation,
+//! credence-wasm-interop list KEY OUT EPOCH CROWD (current|past) ISSUED...
+//!                                                      writes the epoch list of the
+//!                                                      credentials of the ISSUED files
+//!                                                      and CROWD random entries to OUT,
+//!                                                      current now or a week ago;
+//!                                                      prints its digest (base64url)
+//! credence-wasm-interop prove WALLET REQUEST LIST...   prints the presentation,
 //!                                                      rewrites WALLET
-//! credence-wasm-interop verify REQUEST PRESENTATION    prints the verdict
+//! credence-wasm-interop verify REQUEST PRESENTATION LIST...
+//!                                                      prints the verdict
 //! credence-wasm-interop bench WALLET REQUEST RUNS      times the facade's prove and
 //!                                                      verify, prints milliseconds
 //! ```
@@ -21,6 +28,9 @@
 
 use std::path::Path;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use credence::epoch::{EpochList, EpochLists, EpochWindow};
 use credence::files::{IssuedCredentialsFile, RaterKeyFile};
 use credence::rater::{IssuanceRequest, RaterSigningKey};
 use credence::wallet::Wallet;
@@ -100,18 +110,95 @@ fn issue(key: &str, request: &str, count: &str, assignments: &[String]) -> Resul
     String::from_utf8(text.to_vec()).map_err(|e| e.to_string())
 }
 
-fn prove(wallet_path: &str, request: &str) -> Result<String> {
+/// Signs an epoch list of the credentials in the `issued` files and `crowd`
+/// random entries, current now (`current`) or a week ago (`past`).
+fn list(
+    key: &str,
+    out: &str,
+    epoch: &str,
+    crowd: &str,
+    when: &str,
+    issued: &[String],
+) -> Result<String> {
+    use curve25519_dalek::ristretto::RistrettoPoint;
+    let file = RaterKeyFile::from_json(&read(key)?, Path::new(key)).map_err(|e| e.to_string())?;
+    let epoch: u64 = epoch.parse().map_err(|_| format!("bad epoch `{epoch}`"))?;
+    let crowd: usize = crowd.parse().map_err(|_| format!("bad count `{crowd}`"))?;
+    let mut digests: Vec<_> = (0..crowd)
+        .map(|_| RistrettoPoint::random(&mut rand_core::OsRng).compress())
+        .collect();
+    for path in issued {
+        let issued = IssuedCredentialsFile::from_json(&read(path)?, Path::new(path))
+            .map_err(|e| e.to_string())?;
+        for c in &issued.credentials {
+            let digest = c
+                .digest()
+                .ok_or_else(|| format!("{path}: a credential without a digest"))?;
+            digests.push(*digest.point());
+        }
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs();
+    const DAY: u64 = 86_400;
+    let not_before = match when {
+        "current" => now - DAY,
+        "past" => now - 8 * DAY,
+        other => return Err(format!("`{other}`: current or past")),
+    };
+    let window = EpochWindow {
+        epoch,
+        not_before,
+        not_after: not_before + 2 * DAY,
+    };
+    let list = EpochList::sign(&file.signing_key, &file.schema, window, 4, &digests)
+        .map_err(|e| e.to_string())?;
+    write(out, &list.to_bytes())?;
+    Ok(URL_SAFE_NO_PAD.encode(list.digest()))
+}
+
+/// The epoch lists at `paths`, each checked against the key `request`
+/// trusts for its schema.
+fn lists(request: &ProofRequest, paths: &[String]) -> Result<EpochLists> {
+    let mut out = EpochLists::new();
+    for path in paths {
+        let list = EpochList::from_bytes(&read(path)?).map_err(|e| format!("{path}: {e}"))?;
+        let (key, schema) = request
+            .trusted()
+            .iter()
+            .find_map(|t| {
+                let key = t.keys().iter().find(|k| k.key_id() == list.key_id())?;
+                (t.schema().digest() == *list.schema_digest()).then_some((*key, t.schema().clone()))
+            })
+            .ok_or_else(|| format!("{path}: not signed by a key the request trusts"))?;
+        out.insert(list, &key, &schema)
+            .map_err(|e| format!("{path}: {e}"))?;
+    }
+    Ok(out)
+}
+
+fn prove(wallet_path: &str, request: &str, list_paths: &[String]) -> Result<String> {
     let mut wallet = Wallet::from_json(&read(wallet_path)?).map_err(|e| e.to_string())?;
     let request: ProofRequest = json(request)?;
-    let presentation = wallet.prove(&request).map_err(|e| e.to_string())?;
+    let mut read_lists = Vec::with_capacity(list_paths.len());
+    for path in list_paths {
+        read_lists.push(EpochList::from_bytes(&read(path)?).map_err(|e| format!("{path}: {e}"))?);
+    }
+    let held = wallet.epoch_lists(read_lists).map_err(|e| e.to_string())?;
+    let presentation = wallet
+        .prove_with_lists(&request, &held)
+        .map_err(|e| e.to_string())?;
     write(wallet_path, &wallet.to_json().map_err(|e| e.to_string())?)?;
     serde_json::to_string(&presentation).map_err(|e| e.to_string())
 }
 
-fn verify(request: &str, presentation: &str) -> Result<String> {
+fn verify(request: &str, presentation: &str, list_paths: &[String]) -> Result<String> {
     let request: ProofRequest = json(request)?;
     let presentation: Presentation = json(presentation)?;
-    serde_json::to_string(&presentation.verify(&request)).map_err(|e| e.to_string())
+    let lists = lists(&request, list_paths)?;
+    serde_json::to_string(&presentation.verify_with_lists(&request, &lists))
+        .map_err(|e| e.to_string())
 }
 
 /// Times `runs` proofs of `request` from the same wallet state and `runs`
@@ -128,14 +215,14 @@ fn bench(wallet: &str, request: &str, runs: &str) -> Result<String> {
     let mut presentation = String::new();
     for _ in 0..runs {
         let start = Instant::now();
-        let proven = api::wallet_prove(&wallet, &request, None).map_err(|e| e.to_string())?;
+        let proven = api::wallet_prove(&wallet, &request, None, &[]).map_err(|e| e.to_string())?;
         prove_ms.push(ms(start));
         presentation = proven.value;
     }
     let mut verify_ms = Vec::with_capacity(runs);
     for _ in 0..runs {
         let start = Instant::now();
-        let verdict = api::verify(&request, &presentation, None).map_err(|e| e.to_string())?;
+        let verdict = api::verify(&request, &presentation, None, &[]).map_err(|e| e.to_string())?;
         verify_ms.push(ms(start));
         if !verdict.contains("\"satisfied\":true") {
             return Err(format!("not satisfied: {verdict}"));
@@ -151,11 +238,16 @@ fn run(args: &[String]) -> Result<String> {
         [cmd, key, request, count, values @ ..] if cmd == "issue" => {
             issue(key, request, count, values)
         }
-        [cmd, wallet, request] if cmd == "prove" => prove(wallet, request),
-        [cmd, request, presentation] if cmd == "verify" => verify(request, presentation),
+        [cmd, key, out, epoch, crowd, when, issued @ ..] if cmd == "list" => {
+            list(key, out, epoch, crowd, when, issued)
+        }
+        [cmd, wallet, request, lists @ ..] if cmd == "prove" => prove(wallet, request, lists),
+        [cmd, request, presentation, lists @ ..] if cmd == "verify" => {
+            verify(request, presentation, lists)
+        }
         [cmd, wallet, request, runs] if cmd == "bench" => bench(wallet, request, runs),
         _ => Err(
-            "usage: credence-wasm-interop rater|issue|prove|verify|bench ... \
+            "usage: credence-wasm-interop rater|issue|list|prove|verify|bench ... \
                   (see the source's documentation)"
                 .into(),
         ),
