@@ -303,8 +303,7 @@ pub fn verify(
             let trusted: Vec<RaterDescriptor> = from_json("trust list", trust)?;
             // A verifier with the trust list and a store holding only this
             // request, open and unanswered: the check is the library's own.
-            let mut verifier =
-                Verifier::new(request.verifier_id(), trusted, MemoryNonceStore::new())?;
+            let verifier = Verifier::new(request.verifier_id(), trusted, MemoryNonceStore::new())?;
             for (i, list) in decoded.into_iter().enumerate() {
                 let list = std::sync::Arc::new(list);
                 verifier
