@@ -167,7 +167,9 @@ fn check_members(mut members: Vec<(usize, PendingMember<'_>)>, outcomes: &mut [O
             continue;
         };
         let params = list.params();
-        let mut batch: Vec<BatchItem<'_>> = group
+        // One multiplication over the list for the group; each proof alone
+        // only when that fails.
+        let mut items: Vec<BatchItem<'_>> = group
             .iter_mut()
             .map(|(_, m)| BatchItem {
                 transcript: &mut m.transcript,
@@ -175,25 +177,8 @@ fn check_members(mut members: Vec<(usize, PendingMember<'_>)>, outcomes: &mut [O
                 proof: &m.proof,
             })
             .collect();
-        // A batch consumes its transcripts: blame needs fresh copies.
-        let copies: Vec<merlin::Transcript> = batch.iter().map(|b| b.transcript.clone()).collect();
-        if membership::verify_batch(&params, list.points(), &mut batch).is_ok() {
-            continue;
-        }
-        drop(batch);
-        for ((_, m), t) in group.iter_mut().zip(copies) {
-            m.transcript = t;
-        }
-        let mut again: Vec<BatchItem<'_>> = group
-            .iter_mut()
-            .map(|(_, m)| BatchItem {
-                transcript: &mut m.transcript,
-                offset: &m.offset,
-                proof: &m.proof,
-            })
-            .collect();
-        let verdicts = membership::verify_each(&params, list.points(), &mut again);
-        drop(again);
+        let verdicts = membership::verify_each(&params, list.points(), &mut items);
+        drop(items);
         for ((i, _), ok) in group.iter().zip(verdicts) {
             if !ok {
                 outcomes[*i] = Some(Err(Rejection::ProofInvalid));
