@@ -45,11 +45,15 @@ use crate::wallet_page::{self, Package, PackageError};
 use crate::{PgNonceStore, SqliteNonceStore, Transaction, TransactionStore};
 
 mod backend;
+mod http;
 mod ops;
+mod upkeep;
 mod wallet;
 
 use backend::{cancel_transaction, create_transaction, transaction_status};
+use http::{authorize, drop_odd_request_id, json_response, media_type, read_body};
 use ops::{desk_file, healthz, metrics_text, readyz, wallet_file, wallet_package_file};
+use upkeep::janitor;
 use wallet::{get_request, post_presentation};
 
 /// How often a long poll re-reads the store, for changes made by another
@@ -505,61 +509,6 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Purges expired transactions after the retention, and forgets idle rate
-/// limit entries.
-async fn janitor(inner: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
-    let period = inner.config.purge_interval.max(Duration::from_millis(10));
-    let mut tick = tokio::time::interval(period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            changed = shutdown.changed() => {
-                if changed.is_err() || *shutdown.borrow() {
-                    return;
-                }
-                continue;
-            }
-        }
-        inner.governor.limiter().retain_recent();
-        refresh_lists(&inner).await;
-        let before = now().saturating_sub(inner.config.purge_retention.as_secs());
-        let store = Arc::clone(&inner.store);
-        match store_call(&inner, "purge", move || store.purge(before)).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, "purged expired transactions"),
-            Err(_) => {}
-        }
-    }
-}
-
-/// Reloads the epoch lists when a file changed (a new epoch), on the
-/// blocking pool: a list of 2^16 entries takes a fraction of a second to
-/// decode. A list that cannot be used is logged, and the lists held before
-/// stay in use.
-async fn refresh_lists(inner: &Arc<Inner>) {
-    let inner = Arc::clone(inner);
-    let outcome = tokio::task::spawn_blocking(move || {
-        let mut files = inner
-            .lists
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if files.is_empty() {
-            return Ok(None);
-        }
-        files.refresh(&inner.verifier)
-    })
-    .await;
-    match outcome {
-        Ok(Ok(Some(count))) => tracing::info!(lists = count, "epoch lists reloaded"),
-        Ok(Ok(None)) => {}
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "epoch lists not reloaded; the lists held stay in use")
-        }
-        Err(e) => tracing::error!(error = %e, "the epoch list reload did not finish"),
-    }
-}
-
 /// Runs a store operation on the blocking pool, timed as `op`. A store
 /// error is logged and becomes 503.
 async fn store_call<T: Send + 'static>(
@@ -585,73 +534,3 @@ async fn store_call<T: Send + 'static>(
 
 /// The longest request id taken from a client.
 const MAX_REQUEST_ID_LEN: usize = 64;
-
-/// Drops a client's request id that is too long or holds characters other
-/// than letters, digits, `-`, `_`, `.` and `:`, so that a fresh one is made:
-/// request ids go into every log line.
-fn drop_odd_request_id(mut request: axum::http::Request<Body>) -> axum::http::Request<Body> {
-    let odd = request.headers().get_all(REQUEST_ID).iter().count() > 1
-        || request.headers().get(REQUEST_ID).is_some_and(|v| {
-            v.len() > MAX_REQUEST_ID_LEN
-                || !v
-                    .as_bytes()
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
-        });
-    if odd {
-        request.headers_mut().remove(REQUEST_ID);
-    }
-    request
-}
-
-/// Lets a backend request through only with the configured bearer token.
-async fn authorize(State(inner): State<Arc<Inner>>, request: Request, next: Next) -> Response {
-    // The scheme is case-insensitive (RFC 9110 §11.1).
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.as_bytes())
-        .and_then(|v| match v.split_at_checked(7) {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case(b"bearer ") => Some(token),
-            _ => None,
-        })
-        .unwrap_or_default();
-    let expected = inner.config.token.expose();
-    if bool::from(given.ct_eq(expected)) {
-        next.run(request).await
-    } else {
-        ApiError::unauthorized().into_response()
-    }
-}
-
-fn json_response(status: StatusCode, value: &Value) -> Response {
-    (status, Json(value)).into_response()
-}
-
-/// Reads a body of at most `limit` bytes.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(ApiError::too_large(limit));
-    }
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-        while let Some(s) = source {
-            if s.is::<http_body_util::LengthLimitError>() {
-                return ApiError::too_large(limit);
-            }
-            source = s.source();
-        }
-        ApiError::bad_request("bad_body", "the body could not be read")
-    })
-}
-
-/// The media type of a request, lower case, without parameters.
-fn media_type(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    let t = v.split(';').next()?.trim().to_ascii_lowercase();
-    Some(t)
-}
