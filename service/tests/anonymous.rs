@@ -12,13 +12,15 @@ use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use credence::epoch::{EpochList, EpochWindow};
-use credence::fixtures::{date, rng, World, UNTIL};
+use credence::fixtures::{rng, World};
 use credence::wallet::{Wallet, WalletError};
 use credence::{Error, ProofRequest, RaterDescriptor};
 use credence_verifier::{open_store, App, Config, Secret, StoreUrl};
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use serde_json::{json, Value};
 use tower::ServiceExt;
+
+mod common;
 
 const TOKEN: &str = "test-token-0123456789abcdef";
 
@@ -79,46 +81,12 @@ fn list(world: &World, epoch: u64, listed: &[CompressedRistretto], crowd: usize)
     EpochList::sign(&world.court.key, &world.court.schema, window, 4, &digests).unwrap()
 }
 
-/// A wallet with three bank credentials and one court credential; its
-/// court digest.
+/// A wallet with three bank credentials and one court credential, and
+/// its court digest; it accepts lists of 16 or more.
 fn wallet(world: &World) -> (Wallet, CompressedRistretto) {
-    let until = date(UNTIL).days();
-    let mut wallet = Wallet::generate();
+    let (mut wallet, digests) = common::holder(world, 3, 1);
     wallet.set_min_list_size(16);
-    let bank = RaterDescriptor::new(world.bank.schema.clone(), world.bank.public());
-    let request = wallet.request_issuance(&bank);
-    let issued = world
-        .bank
-        .key
-        .issue(
-            &world.bank.schema,
-            &request,
-            &[
-                ("liquidity_eur", 12_000),
-                ("on_time_payments", 30),
-                ("late_payments", 5),
-                ("account_digest", 7),
-                ("valid_until", until),
-            ],
-            3,
-        )
-        .unwrap();
-    wallet.add(issued).unwrap();
-    let court = RaterDescriptor::new(world.court.schema.clone(), world.court.public());
-    let request = wallet.request_issuance(&court);
-    let issued = world
-        .court
-        .key
-        .issue(
-            &world.court.schema,
-            &request,
-            &[("outstanding_defaults", 0), ("valid_until", until)],
-            1,
-        )
-        .unwrap();
-    let digest = *issued[0].digest().unwrap().point();
-    wallet.add(issued).unwrap();
-    (wallet, digest)
+    (wallet, digests[0])
 }
 
 /// Writes `list` to `path` so that its modification time changes.

@@ -12,7 +12,7 @@ use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use credence::fixtures::{date, World, UNTIL};
+use credence::fixtures::World;
 use credence::wallet::Wallet;
 use credence::{Presentation, ProofRequest, RaterDescriptor};
 use credence_verifier::limits::{MAX_PRESENTATION_JSON_LEN, MAX_PRESENTATION_LEN};
@@ -179,34 +179,7 @@ impl Service {
 
     /// A wallet holding `count` bank and court credentials each.
     fn wallet(&self, count: usize) -> Wallet {
-        let w = &self.world;
-        let until = date(UNTIL).days();
-        let mut wallet = Wallet::generate();
-        let bank = RaterDescriptor::new(w.bank.schema.clone(), w.bank.public());
-        let request = wallet.request_issuance(&bank);
-        let values = [
-            ("liquidity_eur", 12_000),
-            ("on_time_payments", 30),
-            ("late_payments", 5),
-            ("account_digest", 7),
-            ("valid_until", until),
-        ];
-        let issued = w
-            .bank
-            .key
-            .issue(&w.bank.schema, &request, &values, count)
-            .unwrap();
-        wallet.add(issued).unwrap();
-        let court = RaterDescriptor::new(w.court.schema.clone(), w.court.public());
-        let request = wallet.request_issuance(&court);
-        let values = [("outstanding_defaults", 0), ("valid_until", until)];
-        let issued = w
-            .court
-            .key
-            .issue(&w.court.schema, &request, &values, count)
-            .unwrap();
-        wallet.add(issued).unwrap();
-        wallet
+        common::holder(&self.world, count, count).0
     }
 }
 

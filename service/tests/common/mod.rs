@@ -18,6 +18,7 @@ use credence::verifier::{
 use credence::wallet::Wallet;
 use credence::{Predicate, ProofRequest, RaterDescriptor, Verdict};
 use credence_verifier::{PgNonceStore, PgOptions, SqliteNonceStore, Transaction, TransactionStore};
+use curve25519_dalek::ristretto::CompressedRistretto;
 
 /// Opens handles on one fresh store.
 pub trait StoreFactory {
@@ -516,23 +517,43 @@ pub fn a_reopened_store_keeps_everything(f: impl StoreFactory) {
 
 /// A wallet holding `count` single-use bank credentials of `w`.
 pub fn wallet(w: &World, count: usize) -> Wallet {
+    holder(w, count, 0).0
+}
+
+/// A wallet holding `bank` bank credentials (liquidity 12,000) and `court`
+/// court credentials (no outstanding default) of `w`, valid until
+/// [`UNTIL`]; the digests of its court credentials.
+pub fn holder(w: &World, bank: usize, court: usize) -> (Wallet, Vec<CompressedRistretto>) {
+    let until = date(UNTIL).days();
     let mut wallet = Wallet::generate();
-    let descriptor = RaterDescriptor::new(w.bank.schema.clone(), w.bank.public());
-    let request = wallet.request_issuance(&descriptor);
-    let values = [
+    let bank_values = [
         ("liquidity_eur", 12_000),
         ("on_time_payments", 30),
         ("late_payments", 5),
         ("account_digest", 7),
-        ("valid_until", date(UNTIL).days()),
+        ("valid_until", until),
     ];
-    let issued = w
-        .bank
-        .key
-        .issue(&w.bank.schema, &request, &values, count)
-        .unwrap();
-    wallet.add(issued).unwrap();
-    wallet
+    let court_values = [("outstanding_defaults", 0), ("valid_until", until)];
+    let mut digests = Vec::new();
+    for (rater, values, count) in [
+        (&w.bank, &bank_values[..], bank),
+        (&w.court, &court_values[..], court),
+    ] {
+        if count == 0 {
+            continue;
+        }
+        let descriptor = RaterDescriptor::new(rater.schema.clone(), rater.public());
+        let request = wallet.request_issuance(&descriptor);
+        let issued = rater
+            .key
+            .issue(&rater.schema, &request, values, count)
+            .unwrap();
+        if std::ptr::eq(rater, &w.court) {
+            digests.extend(issued.iter().map(|i| *i.digest().unwrap().point()));
+        }
+        wallet.add(issued).unwrap();
+    }
+    (wallet, digests)
 }
 
 /// A satisfied verdict (a presentation for request 1, checked against it)
