@@ -12,6 +12,7 @@ use credence::RaterDescriptor;
 use serde::Deserialize;
 
 use crate::limits::MAX_PRESENTATION_JSON_LEN;
+use crate::lists::ListSource;
 
 /// The prefix of the environment variables that override the file.
 pub const ENV_PREFIX: &str = "CREDENCE_VERIFIER_";
@@ -138,10 +139,14 @@ pub struct Config {
     /// holds the package, else the wallet page answers 503. A directory
     /// named here must hold it, or the service does not start.
     pub wallet_pkg: Option<PathBuf>,
-    /// The trusted raters' epoch list files (`rater publish-list` writes
-    /// them), for requests that ask for the anonymous mode: read at start
-    /// and again whenever a file changes.
-    pub lists: Vec<PathBuf>,
+    /// The trusted raters' epoch lists (`rater publish-list` writes them),
+    /// for requests that ask for the anonymous mode: files, or `http(s)://`
+    /// URLs. Read at start; a file again whenever it changes, a URL every
+    /// [`Config::list_refresh`] (sooner once its list's epoch is over).
+    pub lists: Vec<ListSource>,
+    /// How often a list URL is fetched again (conditionally, with the
+    /// validators the server gave).
+    pub list_refresh: Duration,
 }
 
 /// Why the configuration is unusable.
@@ -212,7 +217,8 @@ struct Raw {
     max_wait_seconds: Option<u64>,
     request_timeout_seconds: Option<u64>,
     wallet_pkg: Option<PathBuf>,
-    lists: Option<Vec<PathBuf>>,
+    lists: Option<Vec<String>>,
+    lists_refresh_seconds: Option<u64>,
 }
 
 /// How an environment variable's value is read.
@@ -225,7 +231,7 @@ enum Kind {
 }
 
 /// Every key, with how its environment variable is read.
-const KEYS: [(&str, Kind); 23] = [
+const KEYS: [(&str, Kind); 24] = [
     ("listen", Kind::Str),
     ("public_url", Kind::Str),
     ("store", Kind::Str),
@@ -249,6 +255,7 @@ const KEYS: [(&str, Kind); 23] = [
     ("request_timeout_seconds", Kind::Int),
     ("wallet_pkg", Kind::Str),
     ("lists", Kind::List),
+    ("lists_refresh_seconds", Kind::Int),
 ];
 
 /// The default listen address.
@@ -313,6 +320,7 @@ impl Config {
             request_timeout: Duration::from_secs(60),
             wallet_pkg: None,
             lists: Vec::new(),
+            list_refresh: Duration::from_secs(300),
         }
     }
 
@@ -539,6 +547,19 @@ impl Config {
                 "must be longer than max_wait_seconds and at most 3600",
             ));
         }
+        let lists = raw
+            .lists
+            .unwrap_or_default()
+            .iter()
+            .map(|entry| ListSource::parse(entry))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid("lists", e))?;
+        let list_refresh = raw
+            .lists_refresh_seconds
+            .map_or(defaults.list_refresh, secs);
+        if list_refresh.is_zero() || list_refresh > secs(86_400) {
+            return Err(invalid("lists_refresh_seconds", "must be 1 to 86400"));
+        }
         Ok(Config {
             listen,
             public_url,
@@ -561,7 +582,8 @@ impl Config {
             max_wait,
             request_timeout,
             wallet_pkg: raw.wallet_pkg,
-            lists: raw.lists.unwrap_or_default(),
+            lists,
+            list_refresh,
         })
     }
 }

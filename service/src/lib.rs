@@ -50,6 +50,7 @@ pub mod wallet_page;
 pub use app::{open_store, App, StartError};
 pub use config::{Config, ConfigError, Secret, StoreUrl, CONFIG_ENV, ENV_PREFIX};
 pub use error::ApiError;
+pub use lists::{ListSource, ListSources, ListsError};
 pub use metrics::Metrics;
 pub use postgres::{PgNonceStore, PgOptions, PostgresError, SCHEMA_VERSION as PG_SCHEMA_VERSION};
 pub use sqlite::{SqliteError, SqliteNonceStore, DEFAULT_BUSY_TIMEOUT, SCHEMA_VERSION};

@@ -1,21 +1,23 @@
 //! The anonymous mode through the service: epoch lists from files, read at
-//! start and reloaded when a file changes (a new epoch); requests that ask
+//! start and reloaded when a file changes (a new epoch), and from URLs,
+//! fetched again (conditionally) every refresh period; requests that ask
 //! for the court anonymously and for the holder's pseudonym; a revoked
 //! holder refused once the next epoch's list is in place; a second list for
 //! an epoch already served refused.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::response::IntoResponse;
 use axum::Router;
 use credence::epoch::{EpochList, EpochWindow};
 use credence::fixtures::{rng, World};
 use credence::wallet::{Wallet, WalletError};
 use credence::{Error, ProofRequest, RaterDescriptor};
-use credence_verifier::{open_store, App, Config, Secret, StoreUrl};
+use credence_verifier::{open_store, App, Config, ListSource, Secret, StoreUrl};
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -115,7 +117,7 @@ async fn anonymous_requests_follow_the_lists_the_service_reads() {
         trusted,
         StoreUrl::Sqlite(dir.path().join("verifier.sqlite")),
     );
-    c.lists = vec![path.clone()];
+    c.lists = vec![ListSource::File(path.clone())];
     c.purge_interval = Duration::from_millis(100);
     let app = App::new(c.clone(), open_store(&c.store).unwrap()).unwrap();
     let router = app.router();
@@ -249,4 +251,159 @@ async fn anonymous_requests_follow_the_lists_the_service_reads() {
         Ok(_) => panic!("a bad list file was accepted"),
     }
     app.shutdown().await;
+}
+
+/// What the test's list server answers, and what it was asked.
+#[derive(Default)]
+struct Served {
+    status: u16,
+    body: Vec<u8>,
+    gets: usize,
+    not_modified: usize,
+}
+
+/// Serves `served` at `/court.list` on 127.0.0.1, with an `ETag` (the
+/// body's SHA-256) and `304 Not Modified` for a matching `If-None-Match`;
+/// returns the URL.
+async fn list_server(served: Arc<Mutex<Served>>) -> String {
+    use sha2::{Digest, Sha256};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handler = move |headers: HeaderMap| {
+        let served = Arc::clone(&served);
+        async move {
+            let mut s = served.lock().unwrap();
+            s.gets += 1;
+            let status = StatusCode::from_u16(s.status).unwrap();
+            if status != StatusCode::OK {
+                return status.into_response();
+            }
+            let etag = format!("\"{:x}\"", Sha256::digest(&s.body));
+            if headers
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                == Some(&etag)
+            {
+                s.not_modified += 1;
+                return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+            }
+            ([(header::ETAG, etag)], s.body.clone()).into_response()
+        }
+    };
+    let app = Router::new().route("/court.list", axum::routing::get(handler));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/court.list")
+}
+
+/// The court lists an anonymous request of `router` names now.
+async fn named_lists(router: &Router) -> Vec<[u8; 32]> {
+    let body = json!({
+        "policy": "court.outstanding_defaults == 0",
+        "purpose": "list check",
+        "anonymous": ["court"],
+    });
+    let (status, tx) = call(router, Method::POST, "/v1/transactions", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{tx}");
+    let request: ProofRequest = serde_json::from_value(tx["request"].clone()).unwrap();
+    request.trusted_for("court").unwrap().lists().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_by_url_are_fetched_again_and_checked() {
+    let world = World::new();
+    let dir = tempfile::tempdir().unwrap();
+    let epoch1 = list(&world, 1, &[], 40);
+    let served = Arc::new(Mutex::new(Served {
+        status: 200,
+        body: epoch1.to_bytes(),
+        ..Served::default()
+    }));
+    let url = list_server(Arc::clone(&served)).await;
+    let trusted = vec![RaterDescriptor::new(
+        world.court.schema.clone(),
+        world.court.public(),
+    )];
+    let mut c = Config::new(
+        "bikes.example",
+        Secret::new(TOKEN),
+        trusted,
+        StoreUrl::Sqlite(dir.path().join("verifier.sqlite")),
+    );
+    c.lists = vec![ListSource::Url(url.clone())];
+    c.list_refresh = Duration::from_millis(200);
+    c.purge_interval = Duration::from_millis(50);
+    let app = App::new(c.clone(), open_store(&c.store).unwrap()).unwrap();
+    let router = app.router();
+    assert_eq!(named_lists(&router).await, [epoch1.digest()]);
+
+    // Fetched again, conditionally: the server answers 304 and nothing
+    // changes.
+    let settle = || tokio::time::sleep(Duration::from_millis(700));
+    settle().await;
+    {
+        let s = served.lock().unwrap();
+        assert!(
+            s.gets >= 2 && s.not_modified >= 1,
+            "{} {}",
+            s.gets,
+            s.not_modified
+        );
+    }
+    assert_eq!(named_lists(&router).await, [epoch1.digest()]);
+
+    // The server fails, then serves something that is not a list, then a
+    // body longer than any list: the list held stays in use.
+    let first = epoch1.digest();
+    let held_through = |status: u16, body: Vec<u8>| {
+        let served = Arc::clone(&served);
+        let router = router.clone();
+        async move {
+            {
+                let mut s = served.lock().unwrap();
+                (s.status, s.body) = (status, body);
+            }
+            let gets = served.lock().unwrap().gets;
+            settle().await;
+            assert!(served.lock().unwrap().gets > gets, "not fetched again");
+            assert_eq!(named_lists(&router).await, [first]);
+        }
+    };
+    held_through(503, Vec::new()).await;
+    held_through(200, b"not a list".to_vec()).await;
+    held_through(200, vec![0; credence::epoch::MAX_LIST_LEN + 1]).await;
+    // A list another key signed.
+    let other = EpochList::sign(
+        &world.bank.key,
+        &world.court.schema,
+        EpochWindow {
+            epoch: 2,
+            ..epoch1.window()
+        },
+        4,
+        epoch1.entries(),
+    )
+    .unwrap();
+    held_through(200, other.to_bytes()).await;
+
+    // The next epoch is picked up by itself.
+    let epoch2 = list(&world, 2, &[], 41);
+    served.lock().unwrap().body = epoch2.to_bytes();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while named_lists(&router).await != [epoch2.digest()] {
+        assert!(std::time::Instant::now() < deadline, "not reloaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Another list for epoch 2 (a split view) is refused.
+    served.lock().unwrap().body = list(&world, 2, &[], 42).to_bytes();
+    settle().await;
+    assert_eq!(named_lists(&router).await, [epoch2.digest()]);
+    app.shutdown().await;
+
+    // A URL that answers no list stops the start, naming it.
+    served.lock().unwrap().status = 404;
+    match App::new(c.clone(), open_store(&c.store).unwrap()) {
+        Err(e) => assert!(e.to_string().contains(&url), "{e}"),
+        Ok(_) => panic!("a missing list was accepted"),
+    }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use credence::fixtures::World;
 use credence::RaterDescriptor;
-use credence_verifier::{open_store, App, Config, ConfigError, StartError, StoreUrl};
+use credence_verifier::{open_store, App, Config, ConfigError, ListSource, StartError, StoreUrl};
 
 /// A directory with a trust list of the bank and court raters, and a
 /// descriptor file of the bank alone.
@@ -95,9 +95,22 @@ fn a_file_is_read_and_the_environment_overrides_it() {
             ),
             ("CREDENCE_VERIFIER_CONFIG", "ignored.toml"),
             ("CREDENCE_VERIFIER_WALLET_PKG", "/srv/credence/pkg/web"),
+            (
+                "CREDENCE_VERIFIER_LISTS",
+                "court.list,https://court.example/lists/current",
+            ),
+            ("CREDENCE_VERIFIER_LISTS_REFRESH_SECONDS", "60"),
         ]),
     )
     .unwrap();
+    assert_eq!(
+        c.lists,
+        [
+            ListSource::File("court.list".into()),
+            ListSource::Url("https://court.example/lists/current".into())
+        ]
+    );
+    assert_eq!(c.list_refresh, Duration::from_secs(60));
     assert_eq!(c.wallet_pkg, Some("/srv/credence/pkg/web".into()));
     assert_eq!(c.listen.to_string(), "0.0.0.0:8443");
     assert_eq!(c.batch_size, 1);
@@ -190,6 +203,16 @@ fn unusable_configurations_are_refused_with_the_key_at_fault() {
             base.clone(),
             env(&[("CREDENCE_VERIFIER_MAX_WAIT_SECONDS", "100")]),
             "request_timeout_seconds",
+        ),
+        (
+            base.clone(),
+            env(&[("CREDENCE_VERIFIER_LISTS", "https://")]),
+            "lists",
+        ),
+        (
+            base.clone(),
+            env(&[("CREDENCE_VERIFIER_LISTS_REFRESH_SECONDS", "0")]),
+            "lists_refresh_seconds",
         ),
     ];
     for (text, env, key) in cases {

@@ -118,7 +118,7 @@ struct Inner {
     /// The wallet page's WebAssembly package, when it is served.
     wallet_package: Option<Package>,
     /// The epoch list files, reloaded by the janitor when they change.
-    lists: std::sync::Mutex<crate::lists::ListFiles>,
+    lists: std::sync::Mutex<crate::lists::ListSources>,
 }
 
 /// The verifier service: a [`Verifier`] on a [`TransactionStore`], its
@@ -292,7 +292,7 @@ impl App {
         )?
         .with_lifetime(config.lifetime)
         .with_max_failures(config.max_failures);
-        let mut lists = crate::lists::ListFiles::new(config.lists.clone());
+        let mut lists = crate::lists::ListSources::new(config.lists.clone(), config.list_refresh);
         if !lists.is_empty() {
             let count = lists.load(&verifier)?;
             tracing::info!(lists = count, "epoch lists loaded");
