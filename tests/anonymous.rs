@@ -373,6 +373,13 @@ fn a_batch_blames_exactly_the_bad_presentations() {
     let got: Vec<bool> = batch.iter().map(Verdict::is_satisfied).collect();
     assert_eq!(got, single);
     assert_eq!(got, [true, true, false, true, true, true]);
+    // Across threads: the membership proofs of every share in one batch.
+    #[cfg(feature = "parallel")]
+    {
+        let parallel = credence::verifier::verify_batch_parallel_with_lists(&items, &lists);
+        let got: Vec<bool> = parallel.iter().map(Verdict::is_satisfied).collect();
+        assert_eq!(got, single);
+    }
 }
 
 /// Every 32-byte window of `bytes`.
@@ -888,11 +895,17 @@ mod properties {
                 .map(|&i| (&items[i].0, &presentations[i]))
                 .collect();
             let together = verify_batch_with_lists(&batch, lists);
-            for ((req, p), v) in batch.iter().zip(&together) {
+            #[cfg(feature = "parallel")]
+            let across = credence::verifier::verify_batch_parallel_with_lists(&batch, lists);
+            #[cfg(not(feature = "parallel"))]
+            let across = together.clone();
+            for (((req, p), v), w) in batch.iter().zip(&together).zip(&across) {
                 let alone = p.verify_with_lists(req, lists);
-                prop_assert_eq!(v.is_satisfied(), alone.is_satisfied());
-                prop_assert_eq!(v.rejection(), alone.rejection());
-                prop_assert_eq!(v.pseudonym(), alone.pseudonym());
+                for v in [v, w] {
+                    prop_assert_eq!(v.is_satisfied(), alone.is_satisfied());
+                    prop_assert_eq!(v.rejection(), alone.rejection());
+                    prop_assert_eq!(v.pseudonym(), alone.pseudonym());
+                }
             }
         }
     }

@@ -39,6 +39,7 @@ pub use prove::{prove, prove_with_rng};
 pub(crate) use verify::absorb;
 #[cfg(feature = "parallel")]
 pub use verify::verify_batch_parallel;
+pub(crate) use verify::verify_each_with;
 pub use verify::{verify, verify_batch, verify_each, BatchItem};
 
 /// Largest base `n`.

@@ -107,12 +107,24 @@ pub fn verify_each(
     list: &[RistrettoPoint],
     items: &mut [BatchItem<'_>],
 ) -> Vec<bool> {
+    verify_each_with(params, list, items, false)
+}
+
+/// [`verify_each`], with the batch's list scalars and multiplication over
+/// the list spread across the threads of rayon's global pool when
+/// `parallel` (and the `parallel` feature is on).
+pub(crate) fn verify_each_with(
+    params: &Parameters,
+    list: &[RistrettoPoint],
+    items: &mut [BatchItem<'_>],
+    parallel: bool,
+) -> Vec<bool> {
     let replayed: Vec<Option<Replayed<'_>>> = items
         .iter_mut()
         .map(|it| replay(params, it.transcript, list.len(), it.offset, it.proof).ok())
         .collect();
     let good: Vec<&Replayed<'_>> = replayed.iter().flatten().collect();
-    if good.is_empty() || check(params, list, &good, false) {
+    if good.is_empty() || check(params, list, &good, parallel) {
         return replayed.iter().map(Option::is_some).collect();
     }
     replayed

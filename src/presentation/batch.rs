@@ -73,6 +73,23 @@ pub fn verify_batch_with_lists_rng<R: RngCore + CryptoRng>(
     lists: &EpochLists,
     rng: &mut R,
 ) -> Vec<Verdict> {
+    let (mut outcomes, members) = all_but_members(items, lists, rng);
+    check_members(members, &mut outcomes, false);
+    verdicts(items, outcomes)
+}
+
+/// The outcomes so far, and the membership proofs still to check.
+type Partial<'a> = (Vec<Option<Outcome>>, Vec<(usize, PendingMember<'a>)>);
+
+/// Everything of a batch but the membership proofs: the outcome of each
+/// presentation whose signatures, range proofs and sigma proof are checked
+/// (none where they hold and a membership proof remains), and its pending
+/// membership proofs.
+fn all_but_members<'a, R: RngCore + CryptoRng>(
+    items: &[(&'a ProofRequest, &'a Presentation)],
+    lists: &'a EpochLists,
+    rng: &mut R,
+) -> Partial<'a> {
     let mut outcomes: Vec<Option<Outcome>> = vec![None; items.len()];
     let mut signatures: Vec<(usize, SignatureCheck<'_>)> = Vec::new();
     let mut slot_lists = vec![Vec::new(); items.len()];
@@ -135,8 +152,14 @@ pub fn verify_batch_with_lists_rng<R: RngCore + CryptoRng>(
     crate::range::verify::finish(msms.iter_mut().zip(ranges).collect(), rng);
     let refs: Vec<(usize, &Msm<'_>)> = indices.into_iter().zip(&msms).collect();
     bisect(&refs, &mut outcomes);
-    check_members(members, &mut outcomes);
+    (outcomes, members)
+}
 
+/// The verdict of each presentation from its outcome.
+fn verdicts(
+    items: &[(&ProofRequest, &Presentation)],
+    outcomes: Vec<Option<Outcome>>,
+) -> Vec<Verdict> {
     items
         .iter()
         .zip(outcomes)
@@ -148,8 +171,13 @@ pub fn verify_batch_with_lists_rng<R: RngCore + CryptoRng>(
 }
 
 /// Checks the membership proofs of the presentations still satisfied, one
-/// batch per list; a presentation with a failing proof becomes invalid.
-fn check_members(mut members: Vec<(usize, PendingMember<'_>)>, outcomes: &mut [Option<Outcome>]) {
+/// batch per list (its multiplication spread across rayon's threads when
+/// `parallel`); a presentation with a failing proof becomes invalid.
+fn check_members(
+    mut members: Vec<(usize, PendingMember<'_>)>,
+    outcomes: &mut [Option<Outcome>],
+    parallel: bool,
+) {
     members.retain(|(i, _)| matches!(outcomes[*i], Some(Ok(()))));
     // Group by list: the lists are few, so a linear scan per proof is cheap.
     let mut groups: Vec<Vec<(usize, PendingMember<'_>)>> = Vec::new();
@@ -177,7 +205,7 @@ fn check_members(mut members: Vec<(usize, PendingMember<'_>)>, outcomes: &mut [O
                 proof: &m.proof,
             })
             .collect();
-        let verdicts = membership::verify_each(&params, list.points(), &mut items);
+        let verdicts = membership::verify_each_with(&params, list.points(), &mut items, parallel);
         drop(items);
         for ((i, _), ok) in group.iter().zip(verdicts) {
             if !ok {
@@ -230,7 +258,10 @@ pub fn verify_batch_parallel(items: &[(&ProofRequest, &Presentation)]) -> Vec<Ve
 }
 
 /// [`verify_batch_with_lists`] split across the threads of rayon's global
-/// pool: each thread batch-verifies a contiguous share of `items`.
+/// pool: each thread batch-verifies a contiguous share of `items` but for
+/// the membership proofs, which are then checked together, one batch per
+/// list for all of `items`, each with its multiplication over the list
+/// spread across the threads.
 #[cfg(feature = "parallel")]
 pub fn verify_batch_parallel_with_lists(
     items: &[(&ProofRequest, &Presentation)],
@@ -239,13 +270,19 @@ pub fn verify_batch_parallel_with_lists(
     use rayon::prelude::*;
     let threads = rayon::current_num_threads().max(1);
     let share = items.len().div_ceil(threads).max(1);
-    items
+    let parts: Vec<Partial<'_>> = items
         .par_chunks(share)
-        .map(|chunk| verify_batch_with_lists(chunk, lists))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .flatten()
-        .collect()
+        .map(|chunk| all_but_members(chunk, lists, &mut super::verify::weights_rng()))
+        .collect();
+    let mut outcomes = Vec::with_capacity(items.len());
+    let mut members = Vec::new();
+    for (o, m) in parts {
+        let start = outcomes.len();
+        members.extend(m.into_iter().map(|(i, m)| (start + i, m)));
+        outcomes.extend(o);
+    }
+    check_members(members, &mut outcomes, true);
+    verdicts(items, outcomes)
 }
 
 #[cfg(test)]
