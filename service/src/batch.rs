@@ -42,7 +42,7 @@ pub enum SubmitError {
 }
 
 struct Job {
-    request: ProofRequest,
+    request: Arc<ProofRequest>,
     presentation: Presentation,
     reply: oneshot::Sender<BatchResult>,
 }
@@ -95,7 +95,7 @@ impl Batcher {
     /// [`SubmitError::Closed`] when the service is shutting down.
     pub async fn check(
         &self,
-        request: ProofRequest,
+        request: Arc<ProofRequest>,
         presentation: Presentation,
     ) -> Result<BatchResult, SubmitError> {
         let (reply, answer) = oneshot::channel();
@@ -192,7 +192,8 @@ async fn settle(
         .unzip();
     let started = Instant::now();
     let outcome = tokio::task::spawn_blocking(move || {
-        let items: Vec<(&ProofRequest, &Presentation)> = work.iter().map(|(r, p)| (r, p)).collect();
+        let items: Vec<(&ProofRequest, &Presentation)> =
+            work.iter().map(|(r, p)| (&**r, p)).collect();
         let results = verifier.check_batch_at(&items, SystemTime::now());
         let nonces: Vec<[u8; 32]> = work.iter().map(|(r, _)| *r.nonce()).collect();
         (results, nonces)

@@ -42,6 +42,7 @@ pub mod limits;
 pub mod lists;
 mod metrics;
 mod postgres;
+mod requests;
 mod sqlite;
 mod store;
 mod wait;

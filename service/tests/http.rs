@@ -354,6 +354,51 @@ async fn a_rejected_presentation_is_counted_and_the_right_one_still_accepted() {
     s.app.shutdown().await;
 }
 
+/// Two instances on one SQLite file: each holds the requests it created
+/// decoded, reads the other's from the store, and neither takes a nonce the
+/// other spent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_sharing_a_store_check_each_others_requests() {
+    let a = Service::new();
+    let url = StoreUrl::Sqlite(a._dir.path().join("verifier.sqlite"));
+    let b = Service::on(Some(url), |_| {});
+    let mut wallet = a.wallet(3);
+    for (creator, answerer) in [(&a, &b), (&b, &a)] {
+        let tx = creator.create_default().await;
+        let p = wallet.prove(&request_of(&tx)).unwrap();
+        let first = answerer.present(&tx, &p).await;
+        assert_eq!(first.status, StatusCode::OK);
+        assert_eq!(first.json()["verdict"]["satisfied"], true);
+        assert_eq!(creator.status(&tx).await["status"], "answered");
+        for replay_on in [creator, answerer] {
+            let again = replay_on.present(&tx, &p).await;
+            assert_eq!(
+                (again.status, again.error()),
+                (StatusCode::CONFLICT, "replayed".into())
+            );
+        }
+    }
+    // Cancelled on one, refused as cancelled on the other, which holds the
+    // request decoded.
+    let tx = b.create_default().await;
+    let p = wallet.prove(&request_of(&tx)).unwrap();
+    let uri = format!(
+        "/v1/transactions/{}",
+        tx["transaction_id"].as_str().unwrap()
+    );
+    assert_eq!(
+        a.backend(Method::DELETE, &uri, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let late = b.present(&tx, &p).await;
+    assert_eq!(
+        (late.status, late.error()),
+        (StatusCode::GONE, "cancelled".into())
+    );
+    a.app.shutdown().await;
+    b.app.shutdown().await;
+}
+
 async fn racing_posts(batch_size: usize) {
     racing_posts_on(Service::with(|c| c.batch_size = batch_size)).await;
 }

@@ -363,3 +363,42 @@ fn a_batch_is_settled_in_one_transaction_with_its_verdicts() {
     assert!(s.transaction(&[9; 32]).unwrap().is_some());
     s.ping().unwrap();
 }
+
+#[test]
+fn reads_go_on_while_a_write_of_the_same_handle_waits() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let f = Sqlite::new();
+    let s = SqliteNonceStore::open_with_busy_timeout(&f.path, Duration::from_secs(30)).unwrap();
+    let r = request(1);
+    s.create(&[1; 32], &r, &terms(&r, 5)).unwrap();
+    let n = *r.nonce();
+    // Another connection takes the write lock and changes the row, without
+    // committing yet.
+    let mut other = Connection::open(&f.path).unwrap();
+    let tx = other
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    tx.execute("UPDATE credence_requests SET spent = 1", [])
+        .unwrap();
+    let settled = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        // A write through the handle waits for that lock...
+        let writer = scope.spawn(|| {
+            let r = s.settle(&n, Attempt::Satisfied, T0 + 1);
+            settled.store(true, Ordering::SeqCst);
+            r
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        // ... and meanwhile the handle still reads, from what was committed.
+        assert!(!s.lookup(&n).unwrap().expect("recorded").spent);
+        let t = s.transaction(&[1; 32]).unwrap().expect("recorded");
+        assert!(!t.record.spent);
+        assert!(TransactionStore::request(&s, &n).unwrap().is_some());
+        s.ping().unwrap();
+        assert!(!settled.load(Ordering::SeqCst), "the write did not wait");
+        // Once the change commits, the write goes on, and sees it.
+        tx.commit().unwrap();
+        assert_eq!(writer.join().unwrap().unwrap(), Settlement::Replayed);
+    });
+    assert!(s.lookup(&n).unwrap().expect("recorded").spent);
+}

@@ -87,11 +87,13 @@ pub(super) async fn create_transaction(
     OsRng.fill_bytes(&mut transaction_id);
     let tx_hash: [u8; 32] = Sha256::digest(transaction_id).into();
     let store = Arc::clone(&inner.store);
-    let (recorded, expires_at) = (request.clone(), terms.expires_at);
+    let request = Arc::new(request);
+    let (recorded, expires_at) = (Arc::clone(&request), terms.expires_at);
     store_call(&inner, "create", move || {
         store.create(&tx_hash, &recorded, &terms)
     })
     .await?;
+    inner.requests.insert(Arc::clone(&request), expires_at);
     inner.metrics.request_created();
     let request_id = b64(request.nonce());
     let request_uri = format!("{}/v1/requests/{request_id}", config.public_url);
@@ -101,7 +103,7 @@ pub(super) async fn create_transaction(
         "response_uri": format!("{request_uri}/presentation"),
         "request_uri": &request_uri,
         "expires_at": expires_at,
-        "request": request,
+        "request": request.as_ref(),
         "qr_svg": desk::qr_svg(&request_uri).ok(),
     });
     if inner.wallet_package.is_some() {

@@ -117,8 +117,11 @@ struct Inner {
     governor: Arc<GovernorConfig<PeerIpKeyExtractor, NoOpMiddleware<QuantaInstant>>>,
     /// The wallet page's WebAssembly package, when it is served.
     wallet_package: Option<Package>,
-    /// The epoch list files, reloaded by the janitor when they change.
+    /// The epoch lists' files and URLs, reloaded by the janitor when they
+    /// change.
     lists: std::sync::Mutex<crate::lists::ListSources>,
+    /// The requests held decoded.
+    requests: crate::requests::RequestCache,
 }
 
 /// The verifier service: a [`Verifier`] on a [`TransactionStore`], its
@@ -329,6 +332,7 @@ impl App {
             governor: Arc::new(governor),
             wallet_package,
             lists: std::sync::Mutex::new(lists),
+            requests: crate::requests::RequestCache::default(),
         });
         let janitor = tokio::spawn(janitor(Arc::clone(&inner), signal));
         Ok(App {

@@ -21,6 +21,7 @@ pub(super) async fn janitor(inner: Arc<Inner>, mut shutdown: watch::Receiver<boo
         }
         inner.governor.limiter().retain_recent();
         refresh_lists(&inner).await;
+        inner.requests.forget_expired(now());
         let before = now().saturating_sub(inner.config.purge_retention.as_secs());
         let store = Arc::clone(&inner.store);
         match store_call(&inner, "purge", move || store.purge(before)).await {

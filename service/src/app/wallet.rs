@@ -84,25 +84,53 @@ pub(super) async fn post_presentation(
     }
     .map_err(|m| malformed(ApiError::bad_request("undecodable", m)))?;
 
-    let store = Arc::clone(&inner.store);
-    let found = store_call(&inner, "request", move || store.request(&nonce))
-        .await
-        .inspect_err(|_| inner.metrics.presentation(Outcome::Failed))?;
-    let Some((request, tx)) = found else {
-        inner.metrics.presentation(Outcome::Unknown);
-        return Err(ApiError::unknown_request());
+    // The request, held decoded since this instance created it, or read
+    // from the store (and held from then on). Whether it still takes a
+    // presentation is the store's to say, when the batch settles: a nonce
+    // spent or a request expired is refused there without a verification.
+    let request = match inner.requests.get(&nonce) {
+        Some(request) => request,
+        None => {
+            let store = Arc::clone(&inner.store);
+            let found = store_call(&inner, "request", move || store.request(&nonce))
+                .await
+                .inspect_err(|_| inner.metrics.presentation(Outcome::Failed))?;
+            let Some((request, tx)) = found else {
+                inner.metrics.presentation(Outcome::Unknown);
+                return Err(ApiError::unknown_request());
+            };
+            let status = Status::of(&tx, now());
+            if let Some(refusal) = status.refusal() {
+                inner.metrics.presentation(match status {
+                    Status::Answered => Outcome::Replayed,
+                    Status::Closed => Outcome::Closed,
+                    _ => Outcome::Expired,
+                });
+                return Err(refusal);
+            }
+            let request = Arc::new(request);
+            inner
+                .requests
+                .insert(Arc::clone(&request), tx.record.terms.expires_at);
+            request
+        }
     };
-    let status = Status::of(&tx, now());
-    if let Some(refusal) = status.refusal() {
-        inner.metrics.presentation(match status {
-            Status::Answered => Outcome::Replayed,
-            Status::Closed => Outcome::Closed,
-            _ => Outcome::Expired,
-        });
-        return Err(refusal);
-    }
     match inner.batcher.check(request, presentation).await {
-        Ok(Ok(Ok(verdict))) => Ok(verdict_response(&inner, &verdict, tx.cancelled)),
+        Ok(Ok(Ok(verdict))) => {
+            // An expired request may have been cancelled: the store says.
+            let cancelled = match verdict.rejection() {
+                Some(Rejection::Expired) => {
+                    let store = Arc::clone(&inner.store);
+                    store_call(&inner, "request", move || store.request(&nonce))
+                        .await
+                        .ok()
+                        .flatten()
+                        .is_some_and(|(_, tx)| tx.cancelled)
+                }
+                _ => false,
+            };
+            Ok(verdict_response(&inner, &verdict, cancelled))
+        }
         Ok(Ok(Err(e))) => {
             inner.metrics.presentation(Outcome::Unknown);
             match e {
