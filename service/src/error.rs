@@ -71,6 +71,15 @@ impl ApiError {
         )
     }
 
+    /// 404: no such epoch list.
+    pub fn unknown_list() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "unknown_list",
+            "this verifier holds no epoch list with this digest",
+        )
+    }
+
     /// 413: the body is larger than `limit` bytes.
     pub fn too_large(limit: usize) -> Self {
         Self::new(

@@ -91,6 +91,37 @@ fn wallet(world: &World) -> (Wallet, CompressedRistretto) {
     (wallet, digests[0])
 }
 
+/// The path of the list with `digest` on the service.
+fn list_path(digest: &[u8; 32]) -> String {
+    use base64::Engine as _;
+    let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+    format!("/v1/lists/{id}")
+}
+
+/// The bytes the service serves for the list with `digest` (200, its media
+/// type, cacheable).
+async fn fetch_list(router: &Router, digest: &[u8; 32]) -> Vec<u8> {
+    let mut request = Request::get(list_path(digest)).body(Body::empty()).unwrap();
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(std::net::SocketAddr::from((
+            [192, 0, 2, 9],
+            40000,
+        ))));
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers();
+    assert_eq!(headers[header::CONTENT_TYPE], "application/octet-stream");
+    assert!(headers[header::CACHE_CONTROL]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    axum::body::to_bytes(response.into_body(), 1 << 24)
+        .await
+        .unwrap()
+        .to_vec()
+}
+
 /// Writes `list` to `path` so that its modification time changes.
 fn write_list(path: &std::path::Path, list: &EpochList) {
     let tmp = path.with_extension("tmp");
@@ -159,7 +190,10 @@ async fn anonymous_requests_follow_the_lists_the_service_reads() {
         &[epoch1.digest()]
     );
     assert!(request.asks_pseudonym());
-    let p = answer(&tx, std::slice::from_ref(&epoch1), &mut mei).unwrap();
+    // The wallet takes the list the request names from the service.
+    let served = fetch_list(&router, &epoch1.digest()).await;
+    assert_eq!(served, epoch1.to_bytes());
+    let p = answer(&tx, &[EpochList::from_bytes(&served).unwrap()], &mut mei).unwrap();
     let (uri, body) = post(&tx, &p);
     let (status, verdict) = call(&router, Method::POST, &uri, Some(body)).await;
     assert_eq!(status, StatusCode::OK, "{verdict}");
@@ -204,6 +238,20 @@ async fn anonymous_requests_follow_the_lists_the_service_reads() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    // The service serves the new list, and no longer the old one.
+    assert_eq!(
+        fetch_list(&router, &epoch2.digest()).await,
+        epoch2.to_bytes()
+    );
+    let (status, err) = call(&router, Method::GET, &list_path(&epoch1.digest()), None).await;
+    assert_eq!(
+        (status, err["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_list"))
+    );
+    for bad in ["/v1/lists/short", "/v1/lists/%2F%2F"] {
+        let (status, _) = call(&router, Method::GET, bad, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
     match answer(&tx, std::slice::from_ref(&epoch2), &mut mei) {
         Err(WalletError::Credence(Error::NotListed { .. })) => {}
         other => panic!("{other:?}"),

@@ -962,6 +962,20 @@ async fn cors_is_allowed_on_wallet_routes_only() {
         .to_str()
         .unwrap()
         .contains("POST"));
+    // The epoch lists too (this service holds none).
+    let a = s
+        .call(
+            Request::get(format!("/v1/lists/{}", "A".repeat(43)))
+                .header(header::ORIGIN, origin)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.error()),
+        (StatusCode::NOT_FOUND, "unknown_list".into())
+    );
+    assert_eq!(a.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
 
     let status_uri = format!(
         "/v1/transactions/{}",

@@ -54,7 +54,7 @@ use backend::{cancel_transaction, create_transaction, transaction_status};
 use http::{authorize, drop_odd_request_id, json_response, media_type, read_body};
 use ops::{desk_file, healthz, metrics_text, readyz, wallet_file, wallet_package_file};
 use upkeep::janitor;
-use wallet::{get_request, post_presentation};
+use wallet::{get_list, get_request, post_presentation};
 
 /// How often a long poll re-reads the store, for changes made by another
 /// instance sharing it, and for expiry.
@@ -122,6 +122,18 @@ struct Inner {
     lists: std::sync::Mutex<crate::lists::ListSources>,
     /// The requests held decoded.
     requests: crate::requests::RequestCache,
+    /// The encodings of the epoch lists the verifier holds, by digest, for
+    /// wallets to fetch.
+    served_lists: std::sync::RwLock<Vec<([u8; 32], Bytes)>>,
+}
+
+/// The encodings of the epoch lists `verifier` holds, by digest.
+fn encoded_lists(verifier: &ServiceVerifier) -> Vec<([u8; 32], Bytes)> {
+    verifier
+        .lists()
+        .iter()
+        .map(|l| (l.digest(), Bytes::from(l.to_bytes())))
+        .collect()
 }
 
 /// The verifier service: a [`Verifier`] on a [`TransactionStore`], its
@@ -300,6 +312,7 @@ impl App {
             let count = lists.load(&verifier)?;
             tracing::info!(lists = count, "epoch lists loaded");
         }
+        let served_lists = std::sync::RwLock::new(encoded_lists(&verifier));
         let verifier = Arc::new(verifier);
         let metrics = Arc::new(Metrics::new());
         let notifier = Arc::new(Notifier::default());
@@ -333,6 +346,7 @@ impl App {
             wallet_package,
             lists: std::sync::Mutex::new(lists),
             requests: crate::requests::RequestCache::default(),
+            served_lists,
         });
         let janitor = tokio::spawn(janitor(Arc::clone(&inner), signal));
         Ok(App {
@@ -389,6 +403,7 @@ impl App {
                 "/v1/requests/{request_id}/presentation",
                 post(post_presentation),
             )
+            .route("/v1/lists/{digest}", get(get_list))
             .method_not_allowed_fallback(method_not_allowed)
             .layer(governor)
             .layer(cors);

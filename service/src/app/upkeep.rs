@@ -37,8 +37,9 @@ pub(super) async fn janitor(inner: Arc<Inner>, mut shutdown: watch::Receiver<boo
 /// decode. A list that cannot be used is logged, and the lists held before
 /// stay in use.
 async fn refresh_lists(inner: &Arc<Inner>) {
-    let inner = Arc::clone(inner);
+    let shared = Arc::clone(inner);
     let outcome = tokio::task::spawn_blocking(move || {
+        let inner = shared;
         let mut files = inner
             .lists
             .lock()
@@ -50,7 +51,14 @@ async fn refresh_lists(inner: &Arc<Inner>) {
     })
     .await;
     match outcome {
-        Ok(Ok(Some(count))) => tracing::info!(lists = count, "epoch lists reloaded"),
+        Ok(Ok(Some(count))) => {
+            let encoded = encoded_lists(&inner.verifier);
+            *inner
+                .served_lists
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = encoded;
+            tracing::info!(lists = count, "epoch lists reloaded")
+        }
         Ok(Ok(None)) => {}
         Ok(Err(e)) => {
             tracing::error!(error = %e, "epoch lists not reloaded; the lists held stay in use")

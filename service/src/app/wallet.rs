@@ -159,3 +159,35 @@ pub(super) async fn post_presentation(
         }
     }
 }
+
+/// `GET /v1/lists/{digest}`: an epoch list the verifier holds, by its digest
+/// (base64url), as its rater signed it (spec §3.11), for a wallet to answer
+/// a request that names it. A wallet checks it against its rater's key and
+/// its digest as from any other source.
+pub(super) async fn get_list(
+    State(inner): State<Arc<Inner>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(digest) = id32(&id) else {
+        return Err(ApiError::unknown_list());
+    };
+    let found = inner
+        .served_lists
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .find(|(d, _)| *d == digest)
+        .map(|(_, bytes)| bytes.clone());
+    let Some(bytes) = found else {
+        return Err(ApiError::unknown_list());
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            // Named by its digest: it never changes.
+            (header::CACHE_CONTROL, "public, max-age=86400, immutable"),
+        ],
+        bytes,
+    )
+        .into_response())
+}

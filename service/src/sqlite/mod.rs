@@ -82,6 +82,21 @@ fn flag_column(row: &rusqlite::Row<'_>, i: usize) -> Option<bool> {
     }
 }
 
+/// A request's terms and state from the first columns of a row (those of
+/// [`SELECT`], in order); `None` for a row that does not hold them.
+fn record_of(row: &rusqlite::Row<'_>) -> Option<RequestRecord> {
+    Some(RequestRecord {
+        terms: RequestTerms {
+            digest: blob_column(row, 0)?.try_into().ok()?,
+            issued_at: int_column(row, 1)?,
+            expires_at: int_column(row, 2)?,
+            max_failures: int_column(row, 3)?,
+        },
+        failures: int_column(row, 4)?,
+        spent: flag_column(row, 5)?,
+    })
+}
+
 /// A time as the store holds it.
 fn db_time(t: u64, what: &'static str) -> Result<i64, StoreError> {
     i64::try_from(t).map_err(|_| StoreError::Backend(Box::new(SqliteError::OutOfRange { what })))
@@ -335,16 +350,7 @@ impl SqliteNonceStore {
             return Ok(None);
         };
         let found = (|| {
-            let record = RequestRecord {
-                terms: RequestTerms {
-                    digest: blob_column(row, 0)?.try_into().ok()?,
-                    issued_at: int_column(row, 1)?,
-                    expires_at: int_column(row, 2)?,
-                    max_failures: int_column(row, 3)?,
-                },
-                failures: int_column(row, 4)?,
-                spent: flag_column(row, 5)?,
-            };
+            let record = record_of(row)?;
             let nonce: [u8; 32] = blob_column(row, 6)?.try_into().ok()?;
             let answered_at = match row.get_ref(8).ok()? {
                 ValueRef::Null => None,
@@ -392,19 +398,7 @@ impl SqliteNonceStore {
         let Some(row) = rows.next().map_err(self.sqlite("read"))? else {
             return Ok(None);
         };
-        let record = (|| {
-            Some(RequestRecord {
-                terms: RequestTerms {
-                    digest: blob_column(row, 0)?.try_into().ok()?,
-                    issued_at: int_column(row, 1)?,
-                    expires_at: int_column(row, 2)?,
-                    max_failures: int_column(row, 3)?,
-                },
-                failures: int_column(row, 4)?,
-                spent: flag_column(row, 5)?,
-            })
-        })();
-        record.map(Some).ok_or_else(|| self.corrupt())
+        record_of(row).map(Some).ok_or_else(|| self.corrupt())
     }
 }
 
