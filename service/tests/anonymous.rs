@@ -91,6 +91,26 @@ fn wallet(world: &World) -> (Wallet, CompressedRistretto) {
     (wallet, digests[0])
 }
 
+/// A bikes.example service trusting the bank and the court, with its store
+/// in `dir` and the court's list from `source`, looked at every 50 ms (a
+/// URL fetched again every 200 ms).
+fn config(world: &World, dir: &std::path::Path, source: ListSource) -> Config {
+    let trusted = vec![
+        RaterDescriptor::new(world.bank.schema.clone(), world.bank.public()),
+        RaterDescriptor::new(world.court.schema.clone(), world.court.public()),
+    ];
+    let mut c = Config::new(
+        "bikes.example",
+        Secret::new(TOKEN),
+        trusted,
+        StoreUrl::Sqlite(dir.join("verifier.sqlite")),
+    );
+    c.lists = vec![source];
+    c.list_refresh = Duration::from_millis(200);
+    c.purge_interval = Duration::from_millis(50);
+    c
+}
+
 /// The path of the list with `digest` on the service.
 fn list_path(digest: &[u8; 32]) -> String {
     use base64::Engine as _;
@@ -138,18 +158,7 @@ async fn anonymous_requests_follow_the_lists_the_service_reads() {
     let epoch1 = list(&world, 1, &[digest], 40);
     write_list(&path, &epoch1);
 
-    let trusted = vec![
-        RaterDescriptor::new(world.bank.schema.clone(), world.bank.public()),
-        RaterDescriptor::new(world.court.schema.clone(), world.court.public()),
-    ];
-    let mut c = Config::new(
-        "bikes.example",
-        Secret::new(TOKEN),
-        trusted,
-        StoreUrl::Sqlite(dir.path().join("verifier.sqlite")),
-    );
-    c.lists = vec![ListSource::File(path.clone())];
-    c.purge_interval = Duration::from_millis(100);
+    let c = config(&world, dir.path(), ListSource::File(path.clone()));
     let app = App::new(c.clone(), open_store(&c.store).unwrap()).unwrap();
     let router = app.router();
 
@@ -367,19 +376,7 @@ async fn lists_by_url_are_fetched_again_and_checked() {
         ..Served::default()
     }));
     let url = list_server(Arc::clone(&served)).await;
-    let trusted = vec![RaterDescriptor::new(
-        world.court.schema.clone(),
-        world.court.public(),
-    )];
-    let mut c = Config::new(
-        "bikes.example",
-        Secret::new(TOKEN),
-        trusted,
-        StoreUrl::Sqlite(dir.path().join("verifier.sqlite")),
-    );
-    c.lists = vec![ListSource::Url(url.clone())];
-    c.list_refresh = Duration::from_millis(200);
-    c.purge_interval = Duration::from_millis(50);
+    let c = config(&world, dir.path(), ListSource::Url(url.clone()));
     let app = App::new(c.clone(), open_store(&c.store).unwrap()).unwrap();
     let router = app.router();
     assert_eq!(named_lists(&router).await, [epoch1.digest()]);
