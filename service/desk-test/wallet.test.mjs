@@ -2,7 +2,9 @@
 // wallet page (in a browser context of its own, as on the subject's device)
 // takes credentials from raters through its import boxes, opens the desk's
 // request link, shows the consent summary, proves in WebAssembly and posts
-// the presentation; the desk shows the verdict. Then the refusals: a policy
+// the presentation; the desk shows the verdict. A request for the court
+// anonymously: the page fetches the court's epoch list from the service and
+// proves membership, spending nothing. Then the refusals: a policy
 // the wallet cannot meet, a declined request, replays, links that are not
 // requests, a wallet that does not decode.
 //
@@ -14,6 +16,8 @@
 //                   `issue` command is the raters' side of issuance
 //   DESK_RATERS     the folder of the raters' descriptors (bank.pub.json, …)
 //   DESK_ARTIFACTS  the folder for the screenshots
+//   DESK_LIST       the court's epoch list file the service reads (the test
+//                   wallet's `list` command writes the next epoch there)
 //   CHROMIUM        the browser (default /usr/bin/chromium)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -342,6 +346,67 @@ test('replays are refused: the same presentation again is 409, and so is a secon
   assert.match(await desk.locator('#verdict-outcome').textContent(), /^Satisfied/);
 });
 
+test("an anonymous request: the page takes the court's epoch list from the service, proves in WebAssembly, and spends nothing", async () => {
+  // The court publishes epoch 2, with the page wallet's court credentials in
+  // the crowd; the service reads the file again by itself.
+  const { stdout } = await run(
+    testWallet,
+    ['list', env('DESK_LIST'), '2', '1100', join(scratch, 'court.cred.json')],
+    { timeout: 120_000 },
+  );
+  const digest = stdout.trim();
+  assert.match(digest, /^[A-Za-z0-9_-]{43}$/);
+  const deadline = Date.now() + 30_000;
+  while ((await fetch(`${base}/v1/lists/${digest}`)).status !== 200) {
+    assert.ok(Date.now() < deadline, 'the service did not read the new list');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+
+  // The backend asks for the court anonymously, with a pseudonym.
+  const created = await fetch(`${base}/v1/transactions`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      policy: 'court.outstanding_defaults == 0',
+      purpose: 'bike rental',
+      reference_date: '2027-03-01',
+      anonymous: ['court'],
+      pseudonym: true,
+    }),
+  });
+  assert.equal(created.status, 201);
+  const tx = await created.json();
+  const before = await listing();
+  const since = requested.length;
+  await openWallet(wallet, tx.wallet_uri);
+  await wallet.locator('#consent').waitFor();
+  const shown = await listItems(wallet, 'consent-credentials');
+  assert.ok(
+    shown.includes('a court credential, shown anonymously: as one of 1103 credentials of its rater, not spent'),
+    shown.join('\n'),
+  );
+  assert.ok(shown.some((s) => s.startsWith('A pseudonym for consulate.example')), shown.join('\n'));
+  // The list came from the service that made the request, by its digest.
+  assert.ok(
+    requested.slice(since).some((r) => r.page === 'wallet' && r.method === 'GET' && r.url === `${base}/v1/lists/${digest}`),
+    'the page fetched the list',
+  );
+  await shot(wallet, 'wallet-anonymous-consent.png');
+
+  await wallet.getByRole('button', { name: 'Share' }).click();
+  await wallet.locator('#result-outcome[data-outcome="satisfied"]').waitFor({ timeout: 120_000 });
+  const state = await fetch(`${base}/v1/transactions/${tx.transaction_id}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  const status = await state.json();
+  assert.equal(status.status, 'answered');
+  assert.equal(status.verdict.satisfied, true);
+  assert.equal(typeof status.verdict.pseudonym, 'string');
+  // Shown anonymously: no credential is spent.
+  assert.deepEqual(await listing(), before);
+  await shot(wallet, 'wallet-anonymous-shared.png');
+});
+
 test('a policy the wallet cannot meet: the page says so and sends nothing', async () => {
   const { requestUri, walletUri } = await deskRequest({
     preset: 'Type a policy…',
@@ -387,7 +452,8 @@ test('a declined request: nothing is sent, nothing spent', async () => {
   ]);
   assert.equal(
     await wallet.locator('#consent-earlier').textContent(),
-    'This wallet answered consulate.example 2 times before.',
+    // The answer, the refused one, and the anonymous one.
+    'This wallet answered consulate.example 3 times before.',
   );
   const mark = requested.length;
   const stored = await storedWallet();
@@ -471,8 +537,9 @@ test('the pages asked nothing of any other origin, posted only what they should,
       assert.match(r.url, /\/v1\/requests\/[A-Za-z0-9_-]{43}\/presentation$/, r.url);
     }
   }
-  // The wallet pages posted two presentations: the answer and the refused one.
-  assert.equal(requested.filter((x) => x.method === 'POST' && x.page !== 'desk').length, 2);
+  // The wallet pages posted three presentations: the answer, the refused
+  // one, and the anonymous one.
+  assert.equal(requested.filter((x) => x.method === 'POST' && x.page !== 'desk').length, 3);
   // Chromium reports each answer of 4xx as a console error.
   assert.deepEqual(consoleErrors.filter((e) => !/status of 4(0[49]|10)/.test(e)), []);
 });

@@ -14,6 +14,11 @@
 //!     presentation that does not satisfy the request (request_mismatch)
 //! test_wallet post REQUEST_URI FILE [--expect STATUS]
 //!     posts a saved presentation again (a replay)
+//! test_wallet list OUT EPOCH CROWD [ISSUED_FILE...]
+//!     writes to OUT the World court's epoch list EPOCH (current from a
+//!     minute ago for a day) of the digests of the court credentials in the
+//!     ISSUED_FILEs (as `issue` prints them) and CROWD random entries, and
+//!     prints its digest (base64url), as a request names it
 //! test_wallet issue SCHEMA ISSUANCE_REQUEST_FILE [--count N]
 //!                   [--liquidity EUR] [--defaults N]
 //!     prints the credentials the World rater of SCHEMA (bank, court or
@@ -86,9 +91,13 @@ fn run(args: &[String]) -> Result<bool, Error> {
             issue(schema, Path::new(file), &options)?;
             Ok(true)
         }
+        ("list", [out, epoch, crowd, issued @ ..]) => {
+            court_list(Path::new(out), epoch.parse()?, crowd.parse()?, issued)?;
+            Ok(true)
+        }
         _ => Err(
             "usage: test_wallet raters DIR | answer REQUEST_URI [options] | post REQUEST_URI FILE \
-             | issue SCHEMA ISSUANCE_REQUEST_FILE [options]"
+             | issue SCHEMA ISSUANCE_REQUEST_FILE [options] | list OUT EPOCH CROWD [ISSUED_FILE...]"
                 .into(),
         ),
     }
@@ -126,6 +135,43 @@ fn write_raters(dir: &Path) -> Result<(), Error> {
         std::fs::write(&path, serde_json::to_vec_pretty(&descriptor)?)?;
         println!("{}", path.display());
     }
+    Ok(())
+}
+
+/// Writes the World court's list `epoch` of the court credentials in the
+/// `issued` files and `crowd` random entries to `out`; prints its digest.
+fn court_list(out: &Path, epoch: u64, crowd: usize, issued: &[&str]) -> Result<(), Error> {
+    use base64::Engine as _;
+    use credence::epoch::{EpochList, EpochWindow};
+    use curve25519_dalek::ristretto::RistrettoPoint;
+    let mut entries: Vec<_> = (0..crowd)
+        .map(|_| RistrettoPoint::random(&mut rand_core::OsRng).compress())
+        .collect();
+    for path in issued {
+        let file = IssuedCredentialsFile::from_json(&std::fs::read(path)?, Path::new(path))?;
+        for c in &file.credentials {
+            let digest = c.digest().ok_or("a credential without a digest")?;
+            entries.push(*digest.point());
+        }
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let window = EpochWindow {
+        epoch,
+        not_before: now - 60,
+        not_after: now + 86_400,
+    };
+    let w = World::new();
+    let list = EpochList::sign(&w.court.key, &w.court.schema, window, 4, &entries)?;
+    // Whole, or not at all, for a service that reads it when it changes.
+    let tmp = out.with_extension("tmp");
+    std::fs::write(&tmp, list.to_bytes())?;
+    std::fs::rename(&tmp, out)?;
+    println!(
+        "{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(list.digest())
+    );
     Ok(())
 }
 

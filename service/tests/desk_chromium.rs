@@ -248,6 +248,7 @@ impl Setup {
     /// token never reached the log.
     fn run_node(&self, script: &str, addr: SocketAddr, log: &Path) {
         let out = Command::new("node")
+            .env("DESK_LIST", self.tmp.path().join("court.list"))
             .args(["--test", "--test-reporter=spec", script])
             .current_dir(service_dir().join("desk-test"))
             .env("DESK_URL", format!("http://{addr}"))
@@ -309,13 +310,25 @@ fn the_wallet_page_answers_the_desk_in_chromium() {
     };
     let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let log = setup.artifacts.join("wallet-service.log");
+    // The court's epoch 1: a crowd of 1100. The page's test publishes epoch
+    // 2, with the page wallet's court credentials, in its place.
+    let list = setup.tmp.path().join("court.list");
+    let status = Command::new(&setup.wallet)
+        .arg("list")
+        .arg(&list)
+        .args(["1", "1100"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "test_wallet list");
     let (_service, addr) = start_service(
         env!("CARGO_BIN_EXE_credence-verifier"),
         setup.tmp.path(),
         &setup.descriptors(),
         &format!(
-            "wallet_pkg = {}\n",
-            toml_string(&pkg.canonicalize().unwrap().display().to_string())
+            "wallet_pkg = {}\nlists = [{}]\npurge_interval_seconds = 1\n",
+            toml_string(&pkg.canonicalize().unwrap().display().to_string()),
+            toml_string(&list.display().to_string()),
         ),
         &log,
     );

@@ -471,6 +471,26 @@ function showConsent(c) {
         : 'a ' + cr.schema + ' credential: none unused is left; ask the ' + cr.schema + ' rater for a new batch';
     li(credentials, words).dataset.schema = cr.schema;
   }
+  for (const a of Array.isArray(c.anonymous) ? c.anonymous : []) {
+    let words;
+    if (typeof a.list_size !== 'number') {
+      words = 'a ' + a.schema + ' credential, shown anonymously: its epoch list is not available';
+    } else if (a.too_small) {
+      words =
+        'a ' + a.schema + ' credential, shown anonymously among only ' + a.list_size +
+        ' credentials, under this wallet\'s minimum of ' + c.min_list_size + ': the wallet will refuse';
+    } else {
+      words =
+        'a ' + a.schema + ' credential, shown anonymously: as one of ' + a.list_size +
+        ' credentials of its rater, not spent';
+    }
+    const item = li(credentials, words);
+    item.dataset.anonymous = a.schema;
+    item.className = a.too_small || typeof a.list_size !== 'number' ? 'warning' : '';
+  }
+  if (c.pseudonym) {
+    li(credentials, 'A pseudonym for ' + c.verifier + ': it will know when this wallet answers it again.').dataset.pseudonym = 'yes';
+  }
   if (credentials.children.length === 0) {
     li(credentials, 'None.');
   }
@@ -500,6 +520,39 @@ function showConsent(c) {
   $('decline').disabled = false;
   $('consent').hidden = false;
   $('consent-heading').focus();
+}
+
+// The epoch lists a request names (the schemas it asks for anonymously),
+// from the service that made it. The wallet checks each against the rater
+// of its credentials, its digest and the wallet's minimum crowd size, as
+// lists from anywhere.
+const DIGEST = /^[A-Za-z0-9_-]{43}$/;
+const MAX_LISTS = 64;
+
+async function fetchLists(body) {
+  let request;
+  try {
+    request = JSON.parse(body);
+  } catch (_) {
+    return [];
+  }
+  const trusted = request && Array.isArray(request.trusted) ? request.trusted : [];
+  const digests = trusted.flatMap((t) => (t && Array.isArray(t.lists) ? t.lists : []));
+  if (digests.length > MAX_LISTS || !digests.every((d) => typeof d === 'string' && DIGEST.test(d))) {
+    throw new PageError('The request names epoch lists this page cannot fetch.');
+  }
+  const lists = [];
+  for (const digest of digests) {
+    const response = await fetch(new URL('/v1/lists/' + digest, location.origin), {
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+    });
+    if (!response.ok) {
+      throw serviceError(response.status, await response.text());
+    }
+    lists.push(new Uint8Array(await response.arrayBuffer()));
+  }
+  return lists;
 }
 
 async function openRequest(value) {
@@ -536,16 +589,23 @@ async function openRequest(value) {
       showError('The request could not be fetched: ' + describe(err));
       return;
     }
+    let lists;
+    try {
+      lists = await fetchLists(body);
+    } catch (err) {
+      showError("The request's epoch lists could not be fetched: " + describe(err));
+      return;
+    }
     let consent;
     try {
-      consent = JSON.parse(credence.walletConsent(stored, body));
+      consent = JSON.parse(credence.walletConsent(stored, body, lists));
     } catch (err) {
       showError('The request cannot be answered: ' + describe(err));
       return;
     }
     // The request's text is kept as it came: its integers may not survive
     // JSON.parse.
-    current = { uri: target, request: body, settled: false };
+    current = { uri: target, request: body, lists, settled: false };
     showConsent(consent);
   } finally {
     $('open').disabled = false;
@@ -575,7 +635,7 @@ async function share() {
       if (stored === null) {
         throw new PageError('The wallet is gone from this browser.');
       }
-      const proven = credence.walletProve(stored, answering.request);
+      const proven = credence.walletProve(stored, answering.request, null, answering.lists);
       // Kept before the presentation leaves: its credentials are spent.
       writeWallet(proven.wallet);
       return proven.presentation;
