@@ -64,6 +64,11 @@ async fn call(
     )
 }
 
+/// The backend creates a transaction from `body`.
+async fn transaction(router: &Router, body: Value) -> (StatusCode, Value) {
+    call(router, Method::POST, "/v1/transactions", Some(body)).await
+}
+
 /// A court list for `epoch`, current now, of `listed` digests and a crowd.
 fn list(world: &World, epoch: u64, listed: &[CompressedRistretto], crowd: usize) -> EpochList {
     let now = SystemTime::now()
@@ -185,13 +190,7 @@ async fn anonymous_requests_follow_the_lists_the_service_reads() {
     };
 
     // Epoch 1: the court anonymous, the bank fast, and a pseudonym.
-    let (status, tx) = call(
-        &router,
-        Method::POST,
-        "/v1/transactions",
-        Some(create(true)),
-    )
-    .await;
+    let (status, tx) = transaction(&router, create(true)).await;
     assert_eq!(status, StatusCode::CREATED, "{tx}");
     let request: ProofRequest = serde_json::from_value(tx["request"].clone()).unwrap();
     assert_eq!(
@@ -211,13 +210,7 @@ async fn anonymous_requests_follow_the_lists_the_service_reads() {
     assert!(first_nym.is_string());
 
     // The same holder returns (a fast-mode court this time): same pseudonym.
-    let (_, tx) = call(
-        &router,
-        Method::POST,
-        "/v1/transactions",
-        Some(create(false)),
-    )
-    .await;
+    let (_, tx) = transaction(&router, create(false)).await;
     let p = answer(&tx, &[], &mut mei).unwrap();
     let (uri, body) = post(&tx, &p);
     let (_, verdict) = call(&router, Method::POST, &uri, Some(body)).await;
@@ -229,13 +222,7 @@ async fn anonymous_requests_follow_the_lists_the_service_reads() {
     write_list(&path, &epoch2);
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let tx = loop {
-        let (status, tx) = call(
-            &router,
-            Method::POST,
-            "/v1/transactions",
-            Some(create(true)),
-        )
-        .await;
+        let (status, tx) = transaction(&router, create(true)).await;
         assert_eq!(status, StatusCode::CREATED);
         let request: ProofRequest = serde_json::from_value(tx["request"].clone()).unwrap();
         if request.trusted_for("court").unwrap().lists() == [epoch2.digest()] {
@@ -270,13 +257,7 @@ async fn anonymous_requests_follow_the_lists_the_service_reads() {
     let split = list(&world, 2, &[digest], 41);
     write_list(&path, &split);
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let (_, tx) = call(
-        &router,
-        Method::POST,
-        "/v1/transactions",
-        Some(create(true)),
-    )
-    .await;
+    let (_, tx) = transaction(&router, create(true)).await;
     let request: ProofRequest = serde_json::from_value(tx["request"].clone()).unwrap();
     assert_eq!(
         request.trusted_for("court").unwrap().lists(),
@@ -288,13 +269,7 @@ async fn anonymous_requests_follow_the_lists_the_service_reads() {
     none.lists = Vec::new();
     none.store = StoreUrl::Sqlite(dir.path().join("other.sqlite"));
     let other = App::new(none.clone(), open_store(&none.store).unwrap()).unwrap();
-    let (status, err) = call(
-        &other.router(),
-        Method::POST,
-        "/v1/transactions",
-        Some(create(true)),
-    )
-    .await;
+    let (status, err) = transaction(&other.router(), create(true)).await;
     assert_eq!(
         (status, err["error"].as_str()),
         (StatusCode::CONFLICT, Some("no_current_list"))
@@ -359,7 +334,7 @@ async fn named_lists(router: &Router) -> Vec<[u8; 32]> {
         "purpose": "list check",
         "anonymous": ["court"],
     });
-    let (status, tx) = call(router, Method::POST, "/v1/transactions", Some(body)).await;
+    let (status, tx) = transaction(router, body).await;
     assert_eq!(status, StatusCode::CREATED, "{tx}");
     let request: ProofRequest = serde_json::from_value(tx["request"].clone()).unwrap();
     request.trusted_for("court").unwrap().lists().to_vec()
